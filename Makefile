@@ -1,0 +1,28 @@
+# Front door. `make demo` and `make test` do all set-up (apt + .venv) first.
+BUILD ?= build
+PYTHON := .venv/bin/python
+JOBS ?= $(shell nproc)
+HARNESS := $(BUILD)/tools/harness
+
+.PHONY: setup configure build test demo bench fuzz clean
+
+setup:
+	bash scripts/setup.sh
+
+configure: setup
+	cmake -S . -B $(BUILD) -DCMAKE_PREFIX_PATH="$$($(PYTHON) -c 'import torch; print(torch.utils.cmake_prefix_path)')" -DHARNESS_PYTHON=$(CURDIR)/$(PYTHON)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30
+
+bench: build
+	$(BUILD)/bench/bench_runtime --benchmark_counters_tabular=true
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,9 @@
+// cases.h: the registered cases, one file each in this folder.
+#pragma once
+#include "experiments/registry.h"
+
+namespace harness {
+
+experiment_case forward_check_case();
+
+}  // namespace harness

@@ -1,0 +1,128 @@
+// forward_check: load a model directory, greedy-decode from a prompt of token ids, print the ids and
+// write them with the last position's logits into a result. The first smoke test of the runtime.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <c10/core/GradMode.h>
+
+#include "experiments/cases/cases.h"
+#include "experiments/result.h"
+#include "runtime/device.h"
+#include <fmt/ranges.h>
+
+#include "runtime/error.h"
+#include "runtime/generate.h"
+#include "runtime/json_file.h"
+#include "runtime/tensor_util.h"
+
+namespace harness {
+
+namespace {
+
+std::vector<int64_t> parse_ids(const std::string& text, int64_t vocab_size) {
+  std::vector<int64_t> ids;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    int64_t id = -1;
+    try {
+      id = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size()) fail("--ids: '{}' is not an integer token id", item);
+    if (id < 0 || id >= vocab_size) fail("--ids: token id {} is outside the vocabulary [0, {})", id, vocab_size);
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+// generation_config.json's eos_token_id wins over config.json's, as in transformers.
+std::optional<int64_t> eos_token(const std::string& model_dir, const model_config& config) {
+  std::filesystem::path gen = std::filesystem::path(model_dir) / "generation_config.json";
+  if (std::filesystem::exists(gen)) {
+    nlohmann::json j = read_json_file(gen.string());
+    auto it = j.find("eos_token_id");
+    if (it != j.end() && it->is_array() && !it->empty()) return (*it)[0].get<int64_t>();
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return config.eos_token_id;
+}
+
+void run_forward_check(const case_args& args) {
+  using clock = std::chrono::steady_clock;
+  c10::NoGradGuard no_grad;
+  const std::string& model_dir = args.get("model");
+  at::Device device = parse_device(args.get("device"));
+  at::ScalarType dtype = parse_dtype(args.get("dtype"));
+
+  auto t0 = clock::now();
+  std::unique_ptr<causal_lm> model = load_model(model_dir, dtype, device);
+  double load_s = std::chrono::duration<double>(clock::now() - t0).count();
+  const model_config& config = model->config();
+
+  std::string ids_text = args.get("ids");
+  if (ids_text.empty()) {
+    if (!config.bos_token_id) fail("{}: no --ids given and config.json has no bos_token_id", model_dir);
+    ids_text = std::to_string(*config.bos_token_id);
+  }
+  std::vector<int64_t> prompt = parse_ids(ids_text, config.vocab_size);
+  int64_t new_tokens = args.get_int("new-tokens");
+  if (new_tokens < 1) fail("--new-tokens must be at least 1");
+
+  greedy_options options;
+  options.new_tokens = new_tokens;
+  options.eos_token_id = eos_token(model_dir, config);
+  options.pad_token_id = config.pad_token_id.value_or(options.eos_token_id.value_or(0));
+  options.on_step = [](int64_t done, int64_t total) {
+    std::cerr << fmt::format("\rforward_check: token {}/{}", done, total) << std::flush;
+  };
+  at::Tensor input = at::tensor(prompt, at::kLong).unsqueeze(0);  // [1, T]
+  auto t1 = clock::now();
+  greedy_result result = greedy_generate(*model, input, {}, options);
+  double generate_s = std::chrono::duration<double>(clock::now() - t1).count();
+  std::cerr << "\n";
+
+  std::vector<int64_t> all_ids = to_vector<int64_t>(result.ids[0]);
+  std::vector<int64_t> generated(all_ids.begin() + static_cast<long>(prompt.size()), all_ids.end());
+  std::cout << fmt::format("generated ids: {}\n", fmt::join(generated, ","));
+
+  at::Tensor last = result.step_logits[0][result.step_logits.size(1) - 1];  // [V] float32
+  at::Tensor top_ids = std::get<1>(last.topk(std::min<int64_t>(5, last.numel())));
+  result_document doc(find_case("forward_check"), args);
+  doc.add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
+  for (const auto& f : std::filesystem::directory_iterator(model_dir))
+    if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
+  doc.set_environment(describe_environment(device));
+  doc.metrics()["prompt_ids"] = prompt;
+  doc.metrics()["generated_ids"] = generated;
+  doc.metrics()["last_logits"] = to_vector<float>(last);
+  doc.metrics()["last_top5_ids"] = to_vector<int64_t>(top_ids);
+  doc.add_timing("load", load_s);
+  doc.add_timing("generate", generate_s);
+  doc.metrics()["decode_tokens_per_s"] = static_cast<double>(generated.size()) / generate_s;
+  std::string subject = std::filesystem::path(model_dir).lexically_normal().filename().string();
+  if (subject.empty()) subject = std::filesystem::path(model_dir).lexically_normal().parent_path().filename().string();
+  std::cout << "result: " << doc.write(args.get("out"), subject) << "\n";
+}
+
+}  // namespace
+
+experiment_case forward_check_case() {
+  return {"forward_check",
+          1,
+          "smoke test (no table)",
+          "load a model, greedy-decode from token ids, write ids and last logits",
+          {{"model", "data/models/tinystories-656k", "Hugging Face model directory (config.json + safetensors)"},
+           {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"dtype", "f32", "f32 or bf16"},
+           {"ids", "", "prompt token ids, comma-separated (default: the model's BOS id)"},
+           {"new-tokens", "16", "tokens to generate greedily"},
+           {"out", "results", "results directory"}},
+          run_forward_check};
+}
+
+}  // namespace harness

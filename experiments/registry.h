@@ -1,0 +1,45 @@
+// registry.h: every experiment is a registered case: a name, a version (bumped whenever what it measures
+// changes), the paper table or figure it feeds, its options with defaults, and a run function.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+struct case_option {
+  std::string name;  // without the leading "--"
+  std::string default_value;
+  std::string help;
+};
+
+// Resolved options of one run: every declared option, defaulted where not given.
+class case_args {
+ public:
+  case_args(std::string case_name, std::map<std::string, std::string> values)
+      : case_name_(std::move(case_name)), values_(std::move(values)) {}
+  const std::string& get(const std::string& name) const;
+  int64_t get_int(const std::string& name) const;
+  const std::map<std::string, std::string>& all() const { return values_; }
+
+ private:
+  std::string case_name_;
+  std::map<std::string, std::string> values_;
+};
+
+struct experiment_case {
+  std::string name;
+  int version = 1;
+  std::string feeds;    // the table or figure it produces
+  std::string summary;  // one line for `harness list`
+  std::vector<case_option> options;
+  std::function<void(const case_args&)> run;
+};
+
+const std::vector<experiment_case>& all_cases();
+const experiment_case& find_case(const std::string& name);
+// Checks `given` against the case's options and fills in the defaults.
+case_args resolve_args(const experiment_case& c, const std::map<std::string, std::string>& given);
+
+}  // namespace harness

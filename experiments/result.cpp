@@ -1,0 +1,54 @@
+#include "experiments/result.h"
+
+#include <ctime>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "experiments/build_info.h"
+#include "runtime/error.h"
+#include "runtime/json_file.h"
+#include "runtime/sha256.h"
+
+namespace harness {
+
+namespace {
+std::string utc_now(const char* format) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, format, &tm);
+  return text;
+}
+}  // namespace
+
+result_document::result_document(const experiment_case& c, const case_args& args) {
+  json_["schema_version"] = result_schema_version;
+  json_["case"] = {{"name", c.name}, {"version", c.version}, {"feeds", c.feeds}};
+  json_["config"] = args.all();
+  json_["config_hash"] = sha256_string(json_["config"].dump());
+  json_["code"] = {{"commit", build_commit}, {"dirty", build_dirty}};
+  json_["started_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  json_["metrics"] = nlohmann::json::object();
+  json_["inputs"] = nlohmann::json::object();
+  if (build_dirty) mark_invalid("built from a dirty source tree");
+}
+
+void result_document::add_input_files(const std::string& label, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) json_["inputs"][label][std::filesystem::path(p).filename().string()] = sha256_file(p);
+}
+
+std::string result_document::write(const std::string& out_dir, const std::string& subject) {
+  json_["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  json_["status"] = invalid_reasons_.empty() ? "VALID" : "INVALID";
+  json_["status_reasons"] = invalid_reasons_;
+  std::string commit = std::string(build_commit).substr(0, 12);
+  std::string name = fmt::format("{}-{}-{}.json", utc_now("%Y%m%dT%H%M%SZ"), commit, ::getpid());
+  std::filesystem::path path = std::filesystem::path(out_dir) / json_["case"]["name"].get<std::string>() / subject / name;
+  if (std::filesystem::exists(path)) fail("{}: a result with this name already exists; refusing to overwrite", path.string());
+  write_json_file_atomic(path.string(), json_);
+  return path.string();
+}
+
+}  // namespace harness

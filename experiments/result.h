@@ -1,0 +1,35 @@
+// result.h: the JSON result of one run of a case, carrying its own provenance (case and version,
+// resolved config and its hash, input hashes, environment, code identity, timings, status). Written
+// atomically under <out>/<case>/<model>/ with a name that never collides with another run's.
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/registry.h"
+
+namespace harness {
+
+constexpr int result_schema_version = 1;
+
+class result_document {
+ public:
+  result_document(const experiment_case& c, const case_args& args);
+
+  void add_input_files(const std::string& label, const std::vector<std::string>& paths);
+  void set_environment(nlohmann::json environment) { json_["environment"] = std::move(environment); }
+  nlohmann::json& metrics() { return json_["metrics"]; }
+  void add_timing(const std::string& phase, double seconds) { json_["timings_s"][phase] = seconds; }
+  void mark_invalid(const std::string& reason) { invalid_reasons_.push_back(reason); }
+
+  // Finalises status and end time, writes the file, returns its path.
+  std::string write(const std::string& out_dir, const std::string& subject);
+
+ private:
+  nlohmann::json json_;
+  std::vector<std::string> invalid_reasons_;
+};
+
+}  // namespace harness

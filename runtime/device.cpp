@@ -1,0 +1,57 @@
+#include "runtime/device.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+#include <torch/version.h>
+
+#include "runtime/error.h"
+
+namespace harness {
+
+at::Device parse_device(const std::string& text) {
+  if (text == "cpu") return at::Device(at::kCPU);
+  if (text.rfind("cuda", 0) == 0) {
+    if (!at::hasCUDA()) fail("--device {}: no CUDA device is available on this machine", text);
+    return at::Device(text);
+  }
+  fail("--device '{}': expected cpu, cuda or cuda:N", text);
+}
+
+at::ScalarType parse_dtype(const std::string& text) {
+  if (text == "f32") return at::kFloat;
+  if (text == "bf16") return at::kBFloat16;
+  fail("--dtype '{}': expected f32 or bf16", text);
+}
+
+namespace {
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+}  // namespace
+
+nlohmann::json describe_environment(const at::Device& device) {
+  nlohmann::json env;
+  env["cpu"] = cpu_model();
+  env["hardware_threads"] = std::thread::hardware_concurrency();
+  env["torch_threads"] = at::get_num_threads();
+  env["libtorch"] = TORCH_VERSION;
+  env["device"] = device.str();
+  env["cuda_available"] = at::hasCUDA();
+  env["compiler"] = fmt::format("{} {}", HARNESS_COMPILER_ID, HARNESS_COMPILER_VERSION);
+  env["build_type"] = HARNESS_BUILD_TYPE;
+  for (const char* var : {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES"}) {
+    const char* value = std::getenv(var);
+    env["env"][var] = value ? value : "";
+  }
+  return env;
+}
+
+}  // namespace harness

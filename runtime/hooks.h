@@ -1,0 +1,37 @@
+// hooks.h: the named points of the forward pass through which activations are observed (recording,
+// drift) and through which per-layer sparsity masks are applied. Like llama.cpp's cb(cur, name, il):
+// every model passes each intermediate of interest through exactly one call here.
+#pragma once
+#include <ATen/ATen.h>
+
+namespace harness {
+
+// Shapes: B batch, T new tokens, d hidden size, H query heads, hd head dim, F MLP width.
+enum class hook_point {
+  attn_in,     // [B, T, d]     residual stream entering the attention sub-block, before its norm
+  attn_heads,  // [B, T, H, hd] per-head attention output, before the output projection (heads masked here)
+  attn_out,    // [B, T, d]     attention sub-block output (after o_proj/out_proj), before the residual add
+  mlp_in,      // [B, T, d]     residual stream entering the MLP sub-block, before its norm
+  mlp_act,     // [B, T, F]     input of down_proj/fc2: SiLU(gate)*up or ReLU(fc1) (neurons masked here)
+  mlp_out,     // [B, T, d]     MLP sub-block output, before the residual add
+  block_out,   // [B, T, d]     output of the decoder layer
+};
+constexpr int hook_point_count = 7;
+const char* hook_point_name(hook_point p);
+hook_point hook_point_from_name(const std::string& name);
+
+// Observers see each intermediate after any mask has been applied. They may read it, not change it.
+struct forward_observer {
+  virtual ~forward_observer() = default;
+  virtual void observe(hook_point point, int64_t layer, const at::Tensor& value) = 0;
+};
+
+// Per-layer sparsity: which MLP neurons and which query heads are kept. A keep tensor is bool, either
+// shared by all tokens ([F] / [H]) or per token ([B, T, F] / [B, T, H]); undefined means dense.
+// Kept entries pass unchanged (multiplied by exactly 1), dropped ones are zeroed.
+struct layer_mask {
+  at::Tensor mlp_keep;
+  at::Tensor head_keep;
+};
+
+}  // namespace harness

@@ -1,0 +1,27 @@
+#include "runtime/kv_cache.h"
+
+#include "runtime/error.h"
+
+namespace harness {
+
+kv_cache::kv_cache(int64_t num_layers, int64_t batch, int64_t kv_heads, int64_t capacity, int64_t head_dim,
+                   at::ScalarType dtype, const at::Device& device)
+    : capacity_(capacity) {
+  auto options = at::TensorOptions().dtype(dtype).device(device);
+  for (int64_t l = 0; l < num_layers; ++l) {
+    keys_.push_back(at::empty({batch, kv_heads, capacity, head_dim}, options));
+    values_.push_back(at::empty({batch, kv_heads, capacity, head_dim}, options));
+  }
+}
+
+std::pair<at::Tensor, at::Tensor> kv_cache::append(int64_t layer, const at::Tensor& k, const at::Tensor& v) {
+  int64_t t = k.size(2);
+  if (length_ + t > capacity_) fail("kv cache: {} + {} tokens exceed its capacity {}", length_, t, capacity_);
+  keys_[layer].narrow(2, length_, t).copy_(k);
+  values_[layer].narrow(2, length_, t).copy_(v);
+  return {keys_[layer].narrow(2, 0, length_ + t), values_[layer].narrow(2, 0, length_ + t)};
+}
+
+void kv_cache::advance(int64_t new_tokens) { length_ += new_tokens; }
+
+}  // namespace harness

@@ -1,0 +1,28 @@
+// kv_cache.h: per-layer key/value buffers for incremental decoding, preallocated to a capacity.
+#pragma once
+#include <vector>
+
+#include <ATen/ATen.h>
+
+namespace harness {
+
+class kv_cache {
+ public:
+  // Buffers are [B, kv_heads, capacity, head_dim] per layer.
+  kv_cache(int64_t num_layers, int64_t batch, int64_t kv_heads, int64_t capacity, int64_t head_dim,
+           at::ScalarType dtype, const at::Device& device);
+
+  int64_t length() const { return length_; }  // tokens stored (equal for all layers)
+  int64_t capacity() const { return capacity_; }
+  // Appends k, v [B, kv_heads, T, hd] for `layer` and returns the full keys and values so far.
+  std::pair<at::Tensor, at::Tensor> append(int64_t layer, const at::Tensor& k, const at::Tensor& v);
+  // Called once per forward after every layer appended its T new tokens.
+  void advance(int64_t new_tokens);
+
+ private:
+  std::vector<at::Tensor> keys_, values_;
+  int64_t length_ = 0;
+  int64_t capacity_ = 0;
+};
+
+}  // namespace harness

@@ -1,0 +1,24 @@
+#include "runtime/model.h"
+
+#include <filesystem>
+
+#include "runtime/error.h"
+#include "runtime/models/architectures.h"
+
+namespace harness {
+
+kv_cache causal_lm::make_cache(int64_t batch, int64_t capacity) const {
+  return kv_cache(config_.num_layers, batch, config_.num_kv_heads, capacity, config_.head_dim, dtype_, device_);
+}
+
+std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype, const at::Device& device) {
+  if (dtype != at::kFloat && dtype != at::kBFloat16) fail("{}: model dtype must be f32 or bf16", model_dir);
+  model_config config = read_model_config((std::filesystem::path(model_dir) / "config.json").string());
+  switch (config.arch) {
+    case model_arch::llama: return make_llama(config, model_dir, dtype, device);
+    case model_arch::opt: return make_opt(config, model_dir, dtype, device);
+  }
+  fail("{}: unhandled architecture", model_dir);
+}
+
+}  // namespace harness

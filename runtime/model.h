@@ -1,0 +1,60 @@
+// model.h: the interface every architecture implements (runtime/models/opt.cpp, llama.cpp), and the
+// loader that picks one from config.json.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "runtime/hooks.h"
+#include "runtime/kv_cache.h"
+#include "runtime/model_config.h"
+
+namespace harness {
+
+struct forward_input {
+  at::Tensor input_ids;       // [B, T] int64: the new tokens
+  at::Tensor attention_mask;  // [B, P + T] 1 = real token, 0 = (left) padding; P = tokens already cached.
+                              // Undefined means all ones.
+  at::Tensor position_ids;    // [B, T] int64, Llama only; undefined = derived from the mask as HF generate does
+};
+
+struct forward_options {
+  kv_cache* cache = nullptr;                      // read and extended when set
+  forward_observer* observer = nullptr;           // sees every hook point
+  const std::vector<layer_mask>* masks = nullptr;  // one per layer when set
+  bool output_hidden_states = false;              // fill forward_output::hidden_states (HF's convention)
+  bool last_position_only = false;                // logits only for the last position
+};
+
+struct forward_output {
+  at::Tensor logits;  // [B, T, V] (or [B, 1, V] with last_position_only), in the model's dtype
+  // HF's output_hidden_states: [embeddings, output of layers 0..L-2, final-normed output of layer L-1]
+  // (for post-LN OPT the last entry is project_out's input, i.e. the raw output of layer L-1).
+  std::vector<at::Tensor> hidden_states;
+};
+
+class causal_lm {
+ public:
+  causal_lm(model_config config, at::ScalarType dtype, at::Device device)
+      : config_(std::move(config)), dtype_(dtype), device_(device) {}
+  virtual ~causal_lm() = default;
+
+  const model_config& config() const { return config_; }
+  at::ScalarType dtype() const { return dtype_; }
+  const at::Device& device() const { return device_; }
+
+  virtual forward_output forward(const forward_input& input, const forward_options& options) = 0;
+  kv_cache make_cache(int64_t batch, int64_t capacity) const;
+
+ protected:
+  model_config config_;
+  at::ScalarType dtype_;
+  at::Device device_;
+};
+
+// Reads model_dir/config.json and the safetensors weights; dtype is kFloat or kBFloat16.
+std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype, const at::Device& device);
+
+}  // namespace harness

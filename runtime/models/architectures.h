@@ -1,0 +1,20 @@
+// architectures.h: constructors of the model files in this folder, used by load_model (runtime/model.cpp).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "runtime/model.h"
+
+namespace harness {
+
+std::unique_ptr<causal_lm> make_llama(const model_config& config, const std::string& dir, at::ScalarType dtype,
+                                      const at::Device& device);
+std::unique_ptr<causal_lm> make_opt(const model_config& config, const std::string& dir, at::ScalarType dtype,
+                                    const at::Device& device);
+
+// Passes an intermediate to the forward's observer, if any.
+inline void observe(const forward_options& opt, hook_point point, int64_t layer, const at::Tensor& value) {
+  if (opt.observer) opt.observer->observe(point, layer, value);
+}
+
+}  // namespace harness

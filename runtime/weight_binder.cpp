@@ -1,0 +1,39 @@
+#include "runtime/weight_binder.h"
+
+#include <fmt/ranges.h>
+
+#include "runtime/error.h"
+
+namespace harness {
+
+weight_binder::weight_binder(const std::string& model_dir, const std::vector<std::string>& prefix_candidates,
+                             const std::string& probe, at::ScalarType dtype, const at::Device& device)
+    : checkpoint_(model_dir), dtype_(dtype), device_(device) {
+  for (const auto& p : prefix_candidates) {
+    if (checkpoint_.contains(p + probe)) {
+      prefix_ = p;
+      return;
+    }
+  }
+  fail("{}: missing tensor '{}' (looked under prefixes '{}')", model_dir, probe, fmt::join(prefix_candidates, "', '"));
+}
+
+at::Tensor weight_binder::get(const std::string& name, const std::vector<int64_t>& shape) const {
+  return checkpoint_.load(prefix_ + name, shape, dtype_, device_);
+}
+
+at::Tensor weight_binder::get_if(bool enabled, const std::string& name, const std::vector<int64_t>& shape) const {
+  return enabled ? get(name, shape) : at::Tensor();
+}
+
+at::Tensor weight_binder::get_tied_embedding(const std::string& name, const std::vector<int64_t>& shape) const {
+  if (!checkpoint_.contains(prefix_ + name) && checkpoint_.contains("lm_head.weight"))
+    return get_unprefixed("lm_head.weight", shape);
+  return get(name, shape);
+}
+
+at::Tensor weight_binder::get_unprefixed(const std::string& name, const std::vector<int64_t>& shape) const {
+  return checkpoint_.load(name, shape, dtype_, device_);
+}
+
+}  // namespace harness

@@ -1,0 +1,37 @@
+// weight_binder.h: binds model tensors to their Hugging Face checkpoint names, checking each shape
+// against what config.json implies. The one loader step where checkpoint layouts differ: key prefixes
+// ("model." present or not) and tied heads.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "runtime/checkpoint.h"
+
+namespace harness {
+
+class weight_binder {
+ public:
+  // prefix_candidates: the module prefixes a checkpoint may use, e.g. {"model.decoder.", "decoder."};
+  // the first under which `probe` exists is used.
+  weight_binder(const std::string& model_dir, const std::vector<std::string>& prefix_candidates,
+                const std::string& probe, at::ScalarType dtype, const at::Device& device);
+
+  // Tensor `prefix + name` with the given shape.
+  at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) const;
+  // Same, but undefined when `enabled` is false (optional biases).
+  at::Tensor get_if(bool enabled, const std::string& name, const std::vector<int64_t>& shape) const;
+  // A tensor named without the module prefix (e.g. "lm_head.weight").
+  at::Tensor get_unprefixed(const std::string& name, const std::vector<int64_t>& shape) const;
+  // The embedding of a model whose head is tied to it: stored under `name`, or only as lm_head.weight
+  // (some checkpoints save the tied matrix once, under the head's name).
+  at::Tensor get_tied_embedding(const std::string& name, const std::vector<int64_t>& shape) const;
+  const checkpoint& source() const { return checkpoint_; }
+
+ private:
+  checkpoint checkpoint_;
+  std::string prefix_;
+  at::ScalarType dtype_;
+  at::Device device_;
+};
+
+}  // namespace harness
