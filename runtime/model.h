@@ -30,8 +30,8 @@ struct forward_options {
 
 struct forward_output {
   at::Tensor logits;  // [B, T, V] (or [B, 1, V] with last_position_only), in the model's dtype
-  // HF's output_hidden_states: [embeddings, output of layers 0..L-2, final-normed output of layer L-1]
-  // (for post-LN OPT the last entry is project_out's input, i.e. the raw output of layer L-1).
+  // HF's output_hidden_states: [embeddings, output of layers 0..L-2, output of layer L-1 after the final
+  // norm and (OPT with word_embed_proj_dim != d) project_out] -- exactly what the LM head reads.
   std::vector<at::Tensor> hidden_states;
 };
 

@@ -113,8 +113,8 @@ class opt_model final : public causal_lm {
     }
     if (opt.cache) opt.cache->advance(t);
     if (pre_ln) h = layer_norm(h, final_norm_w_, final_norm_b_);
-    if (opt.output_hidden_states) out.hidden_states.push_back(h);
     if (project_out_.defined()) h = at::linear(h, project_out_);  // [B, T, e]
+    if (opt.output_hidden_states) out.hidden_states.push_back(h);
     if (opt.last_position_only) h = h.narrow(1, t - 1, 1);
     out.logits = at::linear(h, lm_head_);  // [B, T, V]
     return out;
