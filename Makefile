@@ -22,7 +22,8 @@ demo: build
 	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30
 
 bench: build
-	$(BUILD)/bench/bench_runtime --benchmark_counters_tabular=true
+	$(BUILD)/bench/bench_load
+	$(BUILD)/bench/bench_runtime
 
 clean:
 	rm -rf $(BUILD)

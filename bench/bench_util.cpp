@@ -1,0 +1,59 @@
+#include "bench/bench_util.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "runtime/synthetic_checkpoint.h"
+
+namespace harness::bench {
+
+double measured_read_bandwidth() {
+  static const double bandwidth = [] {
+    std::vector<float> buffer((1u << 30) / sizeof(float), 1.0f);
+    double best = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      auto t0 = std::chrono::steady_clock::now();
+      volatile float sum = std::accumulate(buffer.begin(), buffer.end(), 0.0f);
+      (void)sum;
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, static_cast<double>(buffer.size() * sizeof(float)) / s);
+    }
+    return best;
+  }();
+  return bandwidth;
+}
+
+namespace {
+uint64_t status_field_kb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+  return 0;
+}
+}  // namespace
+
+uint64_t current_rss_bytes() { return status_field_kb("VmRSS") * 1024; }
+uint64_t peak_rss_bytes() { return status_field_kb("VmHWM") * 1024; }
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+std::string source_dir() { return HARNESS_SOURCE_DIR; }
+
+std::string synthetic_llama_1b_dir() {
+  const char* env = std::getenv("HARNESS_BENCH_DIR");
+  std::filesystem::path dir = std::filesystem::path(env ? env : "/tmp/harness-bench") / "llama-3.2-1b-shape-bf16";
+  if (!std::filesystem::exists(dir / "model.safetensors")) {
+    std::cerr << "writing a random-weight Llama-3.2-1B-shaped bf16 checkpoint to " << dir << " (once)\n";
+    write_synthetic_llama(dir.string(), llama_3_2_1b_config(), at::kBFloat16, 1);
+  }
+  return dir.string();
+}
+
+}  // namespace harness::bench

@@ -1,0 +1,62 @@
+#include "runtime/synthetic_checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/error.h"
+#include "runtime/json_file.h"
+#include "runtime/model_config.h"
+#include "runtime/safetensors_writer.h"
+
+namespace harness {
+
+nlohmann::json llama_3_2_1b_config() {
+  return {{"architectures", {"LlamaForCausalLM"}},
+          {"model_type", "llama"},
+          {"vocab_size", 128256},
+          {"hidden_size", 2048},
+          {"intermediate_size", 8192},
+          {"num_hidden_layers", 16},
+          {"num_attention_heads", 32},
+          {"num_key_value_heads", 8},
+          {"head_dim", 64},
+          {"max_position_embeddings", 131072},
+          {"rms_norm_eps", 1e-5},
+          {"rope_theta", 500000.0},
+          {"rope_scaling",
+           {{"rope_type", "llama3"}, {"factor", 32.0}, {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+            {"original_max_position_embeddings", 8192}}},
+          {"tie_word_embeddings", true},
+          {"bos_token_id", 128000},
+          {"eos_token_id", 128001}};
+}
+
+void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed) {
+  std::filesystem::create_directories(dir);
+  std::string config_path = (std::filesystem::path(dir) / "config.json").string();
+  write_json_file_atomic(config_path, config);
+  model_config c = read_model_config(config_path);
+  if (c.arch != model_arch::llama) fail("{}: write_synthetic_llama needs a llama config", config_path);
+  at::manual_seed(seed);
+  int64_t d = c.hidden_size, q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim, f = c.intermediate_size;
+  auto weight = [&](std::vector<int64_t> shape) { return (at::randn(shape) * 0.02).to(dtype); };
+  auto norm = [&](int64_t n) { return at::ones({n}, at::TensorOptions().dtype(dtype)); };
+  named_tensors t = {{"model.embed_tokens.weight", weight({c.vocab_size, d})}};
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    std::string p = "model.layers." + std::to_string(i) + ".";
+    t.push_back({p + "input_layernorm.weight", norm(d)});
+    t.push_back({p + "self_attn.q_proj.weight", weight({q, d})});
+    t.push_back({p + "self_attn.k_proj.weight", weight({kv, d})});
+    t.push_back({p + "self_attn.v_proj.weight", weight({kv, d})});
+    t.push_back({p + "self_attn.o_proj.weight", weight({d, q})});
+    t.push_back({p + "post_attention_layernorm.weight", norm(d)});
+    t.push_back({p + "mlp.gate_proj.weight", weight({f, d})});
+    t.push_back({p + "mlp.up_proj.weight", weight({f, d})});
+    t.push_back({p + "mlp.down_proj.weight", weight({d, f})});
+  }
+  t.push_back({"model.norm.weight", norm(d)});
+  if (!c.tie_word_embeddings) t.push_back({"lm_head.weight", weight({c.vocab_size, d})});
+  write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), t);
+}
+
+}  // namespace harness

@@ -1,0 +1,17 @@
+// synthetic_checkpoint.h: write a random-weight Llama checkpoint (config.json + model.safetensors) with the
+// exact tensor names and shapes of a real one, for benchmarks and scale checks without real weights.
+#pragma once
+#include <string>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+namespace harness {
+
+// Llama-3.2-1B's config.json (hyper-parameters only).
+nlohmann::json llama_3_2_1b_config();
+
+// Writes dir/config.json (= config) and dir/model.safetensors with N(0, 0.02) weights (norms 1) in dtype.
+void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed);
+
+}  // namespace harness
