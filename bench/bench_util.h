@@ -5,7 +5,7 @@
 
 namespace harness::bench {
 
-// Bytes per second of a streaming read over 1 GiB (sum of floats), measured once per process.
+// Bytes per second of a streaming read over 1 GiB (a multi-threaded sum), measured once per process.
 double measured_read_bandwidth();
 // Current and peak (since the last reset) resident set size of this process, in bytes.
 uint64_t current_rss_bytes();
