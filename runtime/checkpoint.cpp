@@ -72,7 +72,10 @@ at::Tensor checkpoint::load(const std::string& name, const std::vector<int64_t>&
   if (info.shape != shape)
     fail("{}: tensor '{}' has shape {} but config.json implies {}", file->path(), name,
          fmt::format("[{}]", fmt::join(info.shape, ", ")), fmt::format("[{}]", fmt::join(shape, ", ")));
-  return file->load(name, dtype, device);
+  at::Tensor t = file->load(name, dtype, device);
+  if (at::isFloatingType(t.scalar_type()) && !at::isfinite(t).all().item<bool>())
+    fail("{}: tensor '{}' contains NaN or infinite values", file->path(), name);
+  return t;
 }
 
 uint64_t checkpoint::stored_bytes() const {

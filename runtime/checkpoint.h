@@ -19,7 +19,8 @@ class checkpoint {
   bool contains(const std::string& name) const;
   // Files that make up the weights (for hashing into results).
   std::vector<std::string> files() const;
-  // Loads `name` as `dtype` on `device`; throws naming the file if it is missing or its shape differs.
+  // Loads `name` as `dtype` on `device`; throws naming the file if it is missing, its shape differs, or
+  // it holds NaN/Inf.
   at::Tensor load(const std::string& name, const std::vector<int64_t>& shape, at::ScalarType dtype,
                   const at::Device& device) const;
   // Sum of the bytes of all tensors as stored.

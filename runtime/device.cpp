@@ -9,6 +9,9 @@
 #include <torch/version.h>
 
 #include "runtime/error.h"
+#ifdef HARNESS_WITH_CUDA
+#include "runtime/cuda_info.h"
+#endif
 
 namespace harness {
 
@@ -47,6 +50,17 @@ nlohmann::json describe_environment(const at::Device& device) {
   env["cuda_available"] = at::hasCUDA();
   env["compiler"] = fmt::format("{} {}", HARNESS_COMPILER_ID, HARNESS_COMPILER_VERSION);
   env["build_type"] = HARNESS_BUILD_TYPE;
+#ifdef HARNESS_WITH_CUDA
+  cuda_info cuda = query_cuda();
+  env["cuda"] = {{"driver_version", cuda.driver_version}, {"runtime_version", cuda.runtime_version},
+                 {"error", cuda.error}, {"devices", nlohmann::json::array()}};
+  for (const auto& d : cuda.devices)
+    env["cuda"]["devices"].push_back({{"name", d.name},
+                                      {"compute_capability", fmt::format("{}.{}", d.compute_major, d.compute_minor)},
+                                      {"memory_bytes", d.total_memory_bytes}});
+#else
+  env["cuda"] = nullptr;  // built without CUDA
+#endif
   for (const char* var : {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES"}) {
     const char* value = std::getenv(var);
     env["env"][var] = value ? value : "";

@@ -3,7 +3,13 @@
 // atol = rtol = 1e-4; greedy ids exactly, with the KV cache; left-padded batches on unmasked positions.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <functional>
+#include <limits>
 #include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <c10/core/GradMode.h>
 
@@ -11,6 +17,7 @@
 #include "runtime/model.h"
 #include "runtime/rope.h"
 #include "runtime/safetensors.h"
+#include "runtime/safetensors_writer.h"
 #include "tests/test_support.h"
 
 namespace harness {
@@ -186,6 +193,69 @@ CATCH_TEST_CASE("bf16 stays within the stated tolerance of f32", "[golden][bf16]
   CATCH_INFO("relative RMS " << rel_rms << ", top-1 agreement " << top1);
   CATCH_CHECK(rel_rms <= 0.05);
   CATCH_CHECK(top1 >= 0.85);
+}
+
+}  // namespace harness
+
+namespace harness {
+
+namespace {
+// Rewrites a fixture's weights under new names (rename(name) -> new name) split into `shards` files.
+void rewrite_checkpoint(const std::filesystem::path& from, const std::filesystem::path& to, int shards,
+                        const std::function<std::string(const std::string&)>& rename) {
+  namespace fs = std::filesystem;
+  fs::create_directories(to);
+  fs::copy_file(from / "config.json", to / "config.json");
+  safetensors_file source((from / "model.safetensors").string());
+  std::vector<named_tensors> parts(shards);
+  nlohmann::json weight_map;
+  const auto& tensors = source.header().tensors;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    int shard = static_cast<int>(i * shards / tensors.size());
+    std::string name = rename(tensors[i].name);
+    parts[shard].push_back({name, source.view(tensors[i].name).clone()});
+    weight_map[name] = fmt::format("model-{:05d}-of-{:05d}.safetensors", shard + 1, shards);
+  }
+  if (shards == 1) {
+    write_safetensors((to / "model.safetensors").string(), parts[0]);
+    return;
+  }
+  for (int s = 0; s < shards; ++s)
+    write_safetensors((to / fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1, shards)).string(), parts[s]);
+  std::ofstream(to / "model.safetensors.index.json") << nlohmann::json{{"weight_map", weight_map}}.dump();
+}
+}  // namespace
+
+CATCH_TEST_CASE("loader: sharded checkpoints and keys without the model. prefix give identical logits", "[golden]") {
+  c10::NoGradGuard no_grad;
+  auto name = GENERATE(as<std::string>{}, "tiny-llama3", "tiny-opt");
+  CATCH_INFO("fixture " << name);
+  auto ref = read_reference((test::fixture_dir(name) / "reference.safetensors").string());
+  at::Tensor expected = load_fixture(name)->forward({ref["input_ids"], {}, {}}, {}).logits;
+  test::temp_dir dir("shards");
+  auto keep = [](const std::string& n) { return n; };
+  auto strip = [](const std::string& n) { return n.rfind("model.", 0) == 0 ? n.substr(6) : n; };
+  rewrite_checkpoint(test::fixture_dir(name), dir.path() / "sharded", 3, keep);
+  rewrite_checkpoint(test::fixture_dir(name), dir.path() / "unprefixed", 1, strip);
+  for (const char* variant : {"sharded", "unprefixed"}) {
+    CATCH_INFO(variant);
+    auto model = load_model((dir.path() / variant).string(), at::kFloat, at::Device(at::kCPU));
+    CATCH_CHECK(at::equal(model->forward({ref["input_ids"], {}, {}}, {}).logits, expected));
+  }
+}
+
+CATCH_TEST_CASE("loader: weights holding NaN are refused with the file and tensor named", "[golden][errors]") {
+  test::temp_dir dir("nan");
+  rewrite_checkpoint(test::fixture_dir("tiny-llama2"), dir.path(), 1, [](const std::string& n) { return n; });
+  safetensors_file source((dir.path() / "model.safetensors").string());
+  named_tensors tensors;
+  for (const auto& t : source.header().tensors) tensors.push_back({t.name, source.view(t.name).clone()});
+  for (auto& [n, t] : tensors)
+    if (n == "model.layers.1.mlp.up_proj.weight") t[3][5] = std::numeric_limits<float>::quiet_NaN();
+  write_safetensors((dir.path() / "model.safetensors").string(), tensors);
+  CATCH_CHECK_THROWS_WITH(load_model(dir.path().string(), at::kFloat, at::Device(at::kCPU)),
+                          Catch::Contains("model.safetensors") && Catch::Contains("model.layers.1.mlp.up_proj.weight") &&
+                              Catch::Contains("NaN"));
 }
 
 }  // namespace harness
