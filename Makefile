@@ -20,6 +20,7 @@ test: build
 
 demo: build
 	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30
+	$(HARNESS) run perplexity --model data/models/tinystories-656k --protocol nonoverlap --window 512
 
 bench: build
 	$(BUILD)/bench/bench_load

@@ -1,15 +1,22 @@
 // harness: the command-line front door. `harness list` shows the registered cases; `harness run CASE
-// [--option value ...]` runs one. Errors are one line on stderr and a non-zero exit.
+// [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids.
+// Errors are one line on stderr and a non-zero exit.
+#include <climits>
+#include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "experiments/registry.h"
 #include "runtime/error.h"
+#include "runtime/tokenizer.h"
 
 namespace {
 
@@ -18,7 +25,13 @@ using harness::fail;
 void print_usage() {
   std::cout << "usage:\n"
                "  harness list                       the registered experiment cases and their options\n"
-               "  harness run CASE [--opt value ...]  run a case (options: see `harness list`)\n";
+               "  harness run CASE [--opt value ...]  run a case (options: see `harness list`)\n"
+               "  harness tokenize --tokenizer PATH (--text S | --file F) [--count] [--bos yes|no]\n"
+               "                                     print the ids, comma-separated (or their count); BOS is\n"
+               "                                     prepended as the model's files say unless --bos is given\n"
+               "  harness detokenize --tokenizer PATH --ids 1,2,3 [--skip-special]\n"
+               "                                     print the text of the ids, byte for byte, with no newline added\n"
+               "  (PATH: a tokenizer.json, or a directory holding tokenizer.json or vocab.json + merges.txt)\n";
 }
 
 void list_cases() {
@@ -47,6 +60,85 @@ std::map<std::string, std::string> parse_options(const std::vector<std::string>&
   return options;
 }
 
+// Options of tokenize/detokenize: "--key value" pairs plus the value-less flags named in `flags`.
+std::map<std::string, std::string> parse_tool_options(const std::vector<std::string>& words,
+                                                      const std::vector<std::string>& flags,
+                                                      const std::vector<std::string>& valued, const std::string& command) {
+  std::vector<std::string> rest;
+  std::map<std::string, std::string> options;
+  for (const std::string& w : words) {
+    bool is_flag = false;
+    for (const std::string& f : flags)
+      if (w == "--" + f) options[f] = "true", is_flag = true;
+    if (!is_flag) rest.push_back(w);
+  }
+  for (const auto& [key, value] : parse_options(rest)) {
+    bool known = false;
+    for (const std::string& v : valued) known = known || v == key;
+    if (!known) fail("`harness {}`: unknown option --{} (see `harness help`)", command, key);
+    options[key] = value;
+  }
+  return options;
+}
+
+std::string required_option(const std::map<std::string, std::string>& options, const std::string& name,
+                            const std::string& command) {
+  auto it = options.find(name);
+  if (it == options.end()) fail("`harness {}` needs --{}", command, name);
+  return it->second;
+}
+
+int tokenize_command(const std::vector<std::string>& words) {
+  auto options = parse_tool_options(words, {"count"}, {"tokenizer", "text", "file", "bos"}, "tokenize");
+  harness::tokenizer tok = harness::load_tokenizer(required_option(options, "tokenizer", "tokenize"));
+  bool has_text = options.count("text") > 0, has_file = options.count("file") > 0;
+  if (has_text == has_file) fail("`harness tokenize` needs exactly one of --text and --file");
+  std::string text;
+  if (has_text) {
+    text = options["text"];
+  } else {
+    std::ifstream in(options["file"], std::ios::binary);
+    if (!in) fail("{}: cannot open", options["file"]);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  bool add_bos = tok.adds_bos_by_default();
+  if (options.count("bos")) {
+    if (options["bos"] != "yes" && options["bos"] != "no") fail("--bos must be yes or no, got '{}'", options["bos"]);
+    add_bos = options["bos"] == "yes";
+  }
+  std::vector<int32_t> ids = tok.encode(text, add_bos);
+  if (options.count("count")) {
+    std::cout << ids.size() << "\n";
+  } else {
+    std::cout << fmt::format("{}\n", fmt::join(ids, ","));
+  }
+  return 0;
+}
+
+int detokenize_command(const std::vector<std::string>& words) {
+  auto options = parse_tool_options(words, {"skip-special"}, {"tokenizer", "ids"}, "detokenize");
+  harness::tokenizer tok = harness::load_tokenizer(required_option(options, "tokenizer", "detokenize"));
+  std::vector<int32_t> ids;
+  std::stringstream list(required_option(options, "ids", "detokenize"));
+  for (std::string item; std::getline(list, item, ',');) {
+    size_t used = 0;
+    long long id = -1;
+    try {
+      id = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || id < 0 || id > INT32_MAX)
+      fail("--ids: '{}' is not a token id (ids are non-negative integers separated by commas)", item);
+    ids.push_back(static_cast<int32_t>(id));
+  }
+  std::cout << tok.decode(ids, options.count("skip-special") > 0);
+  std::cout.flush();
+  return 0;
+}
+
 int run(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     print_usage();
@@ -64,6 +156,8 @@ int run(const std::vector<std::string>& args) {
     c.run(resolved);
     return 0;
   }
+  if (args[0] == "tokenize") return tokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "detokenize") return detokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
   fail("unknown command '{}' (try `harness help`)", args[0]);
 }
 

@@ -5,5 +5,6 @@
 namespace harness {
 
 experiment_case forward_check_case();
+experiment_case perplexity_case();
 
 }  // namespace harness

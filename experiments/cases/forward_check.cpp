@@ -78,13 +78,12 @@ void run_forward_check(const case_args& args) {
   options.eos_token_id = eos_token(model_dir, config);
   options.pad_token_id = config.pad_token_id.value_or(options.eos_token_id.value_or(0));
   options.on_step = [](int64_t done, int64_t total) {
-    std::cerr << fmt::format("\rforward_check: token {}/{}", done, total) << std::flush;
+    if (done == total || done % 16 == 0) std::cerr << fmt::format("forward_check: token {}/{}\n", done, total);
   };
   at::Tensor input = at::tensor(prompt, at::kLong).unsqueeze(0);  // [1, T]
   auto t1 = clock::now();
   greedy_result result = greedy_generate(*model, input, {}, options);
   double generate_s = std::chrono::duration<double>(clock::now() - t1).count();
-  std::cerr << "\n";
 
   std::vector<int64_t> all_ids = to_vector<int64_t>(result.ids[0]);
   std::vector<int64_t> generated(all_ids.begin() + static_cast<long>(prompt.size()), all_ids.end());

@@ -1,0 +1,111 @@
+// perplexity: a model's perplexity on a text file under a named protocol (evals/perplexity.h).
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "evals/perplexity.h"
+#include "experiments/cases/cases.h"
+#include "experiments/result.h"
+#include "runtime/device.h"
+#include "runtime/error.h"
+#include "runtime/tokenizer.h"
+
+namespace harness {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("{}: cannot open", path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Progress on stderr (windows done, rate, ETA), at most every 2 seconds and at the end.
+std::function<void(int64_t, int64_t)> progress_printer() {
+  auto start = std::chrono::steady_clock::now();
+  auto last = std::make_shared<double>(-1e9);
+  return [start, last](int64_t done, int64_t total) {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (s - *last < 2.0 && done != total) return;
+    *last = s;
+    double rate = done / std::max(s, 1e-9);
+    std::cerr << fmt::format("perplexity: window {}/{} ({:.1f}/s, ETA {:.0f} s)\n", done, total, rate,
+                             (total - done) / std::max(rate, 1e-9));
+  };
+}
+
+void run_perplexity(const case_args& args) {
+  using clock = std::chrono::steady_clock;
+  const std::string& model_dir = args.get("model");
+  std::string tokenizer_path = args.get("tokenizer").empty() ? model_dir : args.get("tokenizer");
+  const std::string& data = args.get("data");
+  at::Device device = parse_device(args.get("device"));
+
+  auto t0 = clock::now();
+  tokenizer tok = load_tokenizer(tokenizer_path);
+  std::vector<int32_t> ids32 = tok.encode(read_text(data));
+  std::vector<int64_t> ids(ids32.begin(), ids32.end());
+  double tokenize_s = std::chrono::duration<double>(clock::now() - t0).count();
+
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+  std::optional<int64_t> bos;
+  if (tok.adds_bos_by_default() && tok.bos_id()) bos = *tok.bos_id();
+  ppl_protocol protocol = parse_ppl_protocol(args.get("protocol"), args.get_int("window"), args.get_int("stride"), bos);
+  int64_t limit = args.get_int("limit");
+
+  auto t1 = clock::now();
+  ppl_result r = evaluate_perplexity(*model, ids, protocol, args.get_int("batch"), limit, progress_printer());
+  double eval_s = std::chrono::duration<double>(clock::now() - t1).count();
+  std::cout << fmt::format("{} on {}: perplexity {:.4f} (mean NLL {:.5f} +/- {:.5f}, {} tokens in {} windows)\n",
+                           protocol.id(), std::filesystem::path(data).filename().string(), r.perplexity, r.mean_nll,
+                           r.nll_stderr, r.tokens_scored, r.windows);
+
+  result_document doc(find_case("perplexity"), args);
+  doc.add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
+  for (const auto& f : std::filesystem::directory_iterator(model_dir))
+    if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
+  doc.add_input_files("tokenizer", tok.files());
+  doc.add_input_files("data", {data});
+  doc.set_environment(describe_environment(device));
+  doc.metrics()["protocol"] = protocol.id();
+  doc.metrics()["text"] = "the data file as-is, tokenised once";
+  doc.metrics()["stream_tokens"] = ids.size();
+  doc.metrics()["perplexity"] = r.perplexity;
+  doc.metrics()["mean_nll"] = {{"value", r.mean_nll}, {"stderr", r.nll_stderr}};
+  doc.metrics()["tokens_scored"] = r.tokens_scored;
+  doc.metrics()["windows"] = r.windows;
+  doc.metrics()["window_mean_nll"] = r.window_mean_nll;
+  doc.add_timing("tokenize", tokenize_s);
+  doc.add_timing("evaluate", eval_s);
+  if (limit > 0) doc.mark_invalid(fmt::format("--limit {} scored only part of the data", limit));
+  std::string subject = std::filesystem::path(model_dir).lexically_normal().filename().string();
+  std::cout << "result: " << doc.write(args.get("out"), subject) << "\n";
+}
+
+}  // namespace
+
+experiment_case perplexity_case() {
+  return {"perplexity",
+          1,
+          "perplexity tables (dense baselines; sparse runs reuse the same protocols)",
+          "perplexity of a model on a text file under a named protocol",
+          {{"model", "data/models/tinystories-656k", "Hugging Face model directory"},
+           {"tokenizer", "", "tokenizer.json or a directory with one (default: the model directory)"},
+           {"data", "data/eval/wikitext-2-raw/wiki.test.raw", "text file, read whole"},
+           {"protocol", "nonoverlap", "nonoverlap, sliding or halfwin"},
+           {"window", "512", "seqlen (nonoverlap), max_len (sliding) or n_ctx (halfwin)"},
+           {"stride", "256", "sliding only: tokens between window starts"},
+           {"batch", "4", "windows per forward pass"},
+           {"limit", "0", "score at most this many windows (0 = all; > 0 marks the result INVALID)"},
+           {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"dtype", "f32", "f32 or bf16"},
+           {"out", "results", "results directory"}},
+          run_perplexity};
+}
+
+}  // namespace harness

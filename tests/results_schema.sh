@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs each registered case briefly on the shipped model and validates every result it writes against
+# docs/result.schema.json. Usage: results_schema.sh HARNESS PYTHON SOURCE_DIR WORK_DIR
+set -euo pipefail
+harness=$1 python=$2 src=$3 work=$4
+rm -rf "$work"
+model="$src/data/models/tinystories-656k"
+"$harness" run forward_check --model "$model" --new-tokens 4 --out "$work"
+"$harness" run perplexity --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" \
+  --window 64 --limit 2 --out "$work"
+"$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"
