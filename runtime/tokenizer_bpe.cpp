@@ -173,7 +173,9 @@ void bpe_model::merge_word(std::string_view word, std::vector<int32_t>& ids) con
       std::push_heap(heap.begin(), heap.end());
     }
   };
-  for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i) push_pair(i);
+  for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i)
+    if (const merge_info* m = find_merge(symbols[i].id, symbols[i + 1].id)) heap.push_back({m->rank, i, m->new_id});
+  std::make_heap(heap.begin(), heap.end());  // O(n) for the initial pairs of a long word
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end());
     candidate top = heap.back();

@@ -1,4 +1,4 @@
-// forward_check: load a model directory, greedy-decode from a prompt of token ids, print the ids and
+// forward_check: load a model directory, greedy-decode from a prompt (token ids or text), print the ids and
 // write them with the last position's logits into a result. The first smoke test of the runtime.
 #include <chrono>
 #include <filesystem>
@@ -16,6 +16,7 @@
 #include "runtime/generate.h"
 #include "runtime/json_file.h"
 #include "runtime/tensor_util.h"
+#include "runtime/tokenizer.h"
 
 namespace harness {
 
@@ -64,12 +65,19 @@ void run_forward_check(const case_args& args) {
   double load_s = std::chrono::duration<double>(clock::now() - t0).count();
   const model_config& config = model->config();
 
-  std::string ids_text = args.get("ids");
-  if (ids_text.empty()) {
-    if (!config.bos_token_id) fail("{}: no --ids given and config.json has no bos_token_id", model_dir);
-    ids_text = std::to_string(*config.bos_token_id);
+  // The prompt: --ids, or --text through the model's tokenizer, or the BOS id alone.
+  std::optional<tokenizer> tok;
+  if (!args.get("text").empty()) tok = load_tokenizer(model_dir);
+  std::vector<int64_t> prompt;
+  if (!args.get("ids").empty() && tok) fail("give --ids or --text, not both");
+  if (tok) {
+    for (int32_t id : tok->encode(args.get("text"))) prompt.push_back(id);
+  } else if (!args.get("ids").empty()) {
+    prompt = parse_ids(args.get("ids"), config.vocab_size);
+  } else {
+    if (!config.bos_token_id) fail("{}: no --ids or --text given and config.json has no bos_token_id", model_dir);
+    prompt = {*config.bos_token_id};
   }
-  std::vector<int64_t> prompt = parse_ids(ids_text, config.vocab_size);
   int64_t new_tokens = args.get_int("new-tokens");
   if (new_tokens < 1) fail("--new-tokens must be at least 1");
 
@@ -88,6 +96,10 @@ void run_forward_check(const case_args& args) {
   std::vector<int64_t> all_ids = to_vector<int64_t>(result.ids[0]);
   std::vector<int64_t> generated(all_ids.begin() + static_cast<long>(prompt.size()), all_ids.end());
   std::cout << fmt::format("generated ids: {}\n", fmt::join(generated, ","));
+  if (tok) {
+    std::vector<int32_t> all32(all_ids.begin(), all_ids.end());
+    std::cout << "text: " << tok->decode(all32, /*skip_special=*/true) << "\n";
+  }
 
   at::Tensor last = result.step_logits[0][result.step_logits.size(1) - 1];  // [V] float32
   at::Tensor top_ids = std::get<1>(last.topk(std::min<int64_t>(5, last.numel())));
@@ -96,6 +108,7 @@ void run_forward_check(const case_args& args) {
   for (const auto& f : std::filesystem::directory_iterator(model_dir))
     if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
   doc.set_environment(describe_environment(device));
+  if (tok) doc.add_input_files("tokenizer", tok->files());
   doc.metrics()["prompt_ids"] = prompt;
   doc.metrics()["generated_ids"] = generated;
   doc.metrics()["last_logits"] = to_vector<float>(last);
@@ -119,6 +132,7 @@ experiment_case forward_check_case() {
            {"device", "cpu", "cpu, cuda or cuda:N"},
            {"dtype", "f32", "f32 or bf16"},
            {"ids", "", "prompt token ids, comma-separated (default: the model's BOS id)"},
+           {"text", "", "prompt text, tokenised with the model directory's tokenizer (instead of --ids)"},
            {"new-tokens", "16", "tokens to generate greedily"},
            {"out", "results", "results directory"}},
           run_forward_check};
