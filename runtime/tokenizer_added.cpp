@@ -73,11 +73,15 @@ bool added_token_matcher::find_at(std::string_view text, size_t pos, const entry
 
 std::vector<text_segment> added_token_matcher::split(std::string_view text) const {
   std::vector<text_segment> out;
+  if (entries_.empty()) {
+    if (!text.empty()) out.push_back({0, text.size(), -1});
+    return out;
+  }
   size_t plain_start = 0;  // start of the text not yet covered by a segment
   size_t pos = 0;
   while (pos < text.size()) {
     const entry* e = nullptr;
-    if (by_byte_.empty() || !find_at(text, pos, &e)) {
+    if (!find_at(text, pos, &e)) {
       ++pos;
       continue;
     }

@@ -193,6 +193,10 @@ void bpe_model::merge_word(std::string_view word, std::vector<int32_t>& ids) con
     push_pair(top.pos);
   }
   for (int32_t i = 0; i >= 0 && i < static_cast<int32_t>(symbols.size()); i = symbols[i].next) ids.push_back(symbols[i].id);
+  // A very long word (a text with no pre-tokenizer) should not pin its buffers to the thread.
+  constexpr size_t keep = size_t{1} << 16;
+  if (symbols.capacity() > keep) std::vector<symbol>().swap(symbols);
+  if (heap.capacity() > keep) std::vector<candidate>().swap(heap);
 }
 
 }  // namespace harness
