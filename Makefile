@@ -24,6 +24,7 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/bench_load
+	$(BUILD)/bench/bench_tokenizer
 	$(BUILD)/bench/bench_runtime
 
 clean:

@@ -214,7 +214,7 @@ tokenizer load_vocab_merges(const fs::path& dir) {
       }
     }
   }
-  if (side.paths.empty() || parts.added_tokens.empty()) {
+  if (parts.added_tokens.empty()) {  // GPT2Tokenizer's defaults: <|endoftext|> is bos, eos and unk
     if (parts.model->token_to_id("<|endoftext|>")) {
       added_token t;
       t.content = "<|endoftext|>";
