@@ -21,6 +21,7 @@ test: build
 demo: build
 	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30
 	$(HARNESS) run perplexity --model data/models/tinystories-656k --protocol nonoverlap --window 512
+	$(HARNESS) run drift --model data/models/tinystories-656k --docs 16 --seqlen 128
 
 bench: build
 	$(BUILD)/bench/bench_load

@@ -6,7 +6,7 @@
 namespace harness {
 
 const std::vector<experiment_case>& all_cases() {
-  static const std::vector<experiment_case> cases = {forward_check_case(), perplexity_case()};
+  static const std::vector<experiment_case> cases = {forward_check_case(), perplexity_case(), drift_case()};
   return cases;
 }
 

@@ -8,4 +8,6 @@ model="$src/data/models/tinystories-656k"
 "$harness" run forward_check --model "$model" --new-tokens 4 --out "$work"
 "$harness" run perplexity --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" \
   --window 64 --limit 2 --out "$work"
+"$harness" run drift --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --docs 2 --seqlen 16 \
+  --bootstrap 20 --out "$work"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"

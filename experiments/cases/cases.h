@@ -6,5 +6,6 @@ namespace harness {
 
 experiment_case forward_check_case();
 experiment_case perplexity_case();
+experiment_case drift_case();
 
 }  // namespace harness

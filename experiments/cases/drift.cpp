@@ -1,0 +1,123 @@
+// drift: how the residual stream changes across layers on real text (evals/drift.h), for any OPT or
+// Llama checkpoint, so the two can be put side by side. Documents are consecutive windows of the
+// tokenised text; the bootstrap resamples them.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <c10/core/GradMode.h>
+
+#include "evals/drift.h"
+#include "experiments/cases/cases.h"
+#include "experiments/result.h"
+#include "runtime/device.h"
+#include "runtime/error.h"
+#include "runtime/model.h"
+#include "runtime/tokenizer.h"
+
+namespace harness {
+
+namespace {
+
+nlohmann::json to_json(const robust_summary& s) {
+  return {{"median", s.median}, {"q1", s.q1},           {"q3", s.q3},
+          {"ci95", {s.ci_low, s.ci_high}}, {"tokens", s.count}};
+}
+
+void run_drift(const case_args& args) {
+  c10::NoGradGuard no_grad;
+  using clock = std::chrono::steady_clock;
+  const std::string& model_dir = args.get("model");
+  const std::string& data = args.get("data");
+  at::Device device = parse_device(args.get("device"));
+  int64_t seqlen = args.get_int("seqlen"), docs = args.get_int("docs"), max_n = args.get_int("max-distance");
+  int64_t resamples = args.get_int("bootstrap");
+  uint64_t seed = static_cast<uint64_t>(args.get_int("seed"));
+  if (seqlen < 2 || docs < 1 || max_n < 1 || resamples < 1) fail("drift: seqlen >= 2, docs, max-distance and bootstrap >= 1");
+
+  tokenizer tok = load_tokenizer(args.get("tokenizer").empty() ? model_dir : args.get("tokenizer"));
+  std::ifstream in(data, std::ios::binary);
+  if (!in) fail("{}: cannot open", data);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<int32_t> ids = tok.encode(text.str(), /*add_bos=*/false);
+  if (static_cast<int64_t>(ids.size()) < seqlen * docs)
+    fail("{}: {} tokens, fewer than docs x seqlen = {}", data, ids.size(), seqlen * docs);
+
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+  int64_t layers = model->config().num_layers;
+  drift_samples samples(layers, max_n);
+  auto t0 = clock::now();
+  for (int64_t d = 0; d < docs; ++d) {
+    std::vector<int64_t> window(ids.begin() + d * seqlen, ids.begin() + (d + 1) * seqlen);
+    drift_recorder rec(layers);
+    forward_options opt;
+    opt.observer = &rec;
+    opt.last_position_only = true;
+    model->forward({at::tensor(window, at::kLong).unsqueeze(0), {}, {}}, opt);
+    samples.add(rec, d);
+    double s = std::chrono::duration<double>(clock::now() - t0).count();
+    std::cerr << fmt::format("drift: document {}/{} ({:.1f} docs/s, ETA {:.0f} s)\n", d + 1, docs, (d + 1) / s,
+                             (docs - d - 1) * s / (d + 1));
+  }
+
+  nlohmann::json per_layer = nlohmann::json::array();
+  for (int64_t l = 0; l < layers; ++l) {
+    nlohmann::json layer = {{"layer", l}};
+    for (int64_t n = 1; n <= max_n && l + n <= layers; ++n)
+      layer["cos_with_next"][std::to_string(n)] = to_json(summarize(samples.cos[l][n - 1], samples.doc, resamples, seed));
+    layer["norm_x"] = to_json(summarize(samples.x_norm[l], samples.doc, resamples, seed));
+    layer["norm_attn_out"] = to_json(summarize(samples.attn_norm[l], samples.doc, resamples, seed));
+    layer["norm_mlp_out"] = to_json(summarize(samples.mlp_norm[l], samples.doc, resamples, seed));
+    layer["ratio_attn"] = to_json(summarize(samples.attn_ratio[l], samples.doc, resamples, seed));
+    layer["ratio_mlp"] = to_json(summarize(samples.mlp_ratio[l], samples.doc, resamples, seed));
+    std::cout << fmt::format("layer {:3d}: cos(x_l, x_l+1) median {:.4f} [{:.4f}, {:.4f}]  ||F_attn||/||x|| {:.4f}  "
+                             "||F_mlp||/||x|| {:.4f}\n",
+                             l, layer["cos_with_next"]["1"]["median"].get<double>(),
+                             layer["cos_with_next"]["1"]["ci95"][0].get<double>(),
+                             layer["cos_with_next"]["1"]["ci95"][1].get<double>(),
+                             layer["ratio_attn"]["median"].get<double>(), layer["ratio_mlp"]["median"].get<double>());
+    per_layer.push_back(layer);
+  }
+
+  result_document doc(find_case("drift"), args);
+  doc.add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
+  for (const auto& f : std::filesystem::directory_iterator(model_dir))
+    if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
+  doc.add_input_files("tokenizer", tok.files());
+  doc.add_input_files("data", {data});
+  doc.set_environment(describe_environment(device));
+  doc.metrics()["architecture"] = model->config().arch == model_arch::llama ? "llama" : "opt";
+  doc.metrics()["documents"] = docs;
+  doc.metrics()["tokens_per_document"] = seqlen;
+  doc.metrics()["seeds"] = {{"bootstrap", seed}};
+  doc.metrics()["per_layer"] = per_layer;
+  doc.add_timing("forward_and_statistics", std::chrono::duration<double>(clock::now() - t0).count());
+  std::string subject = std::filesystem::path(model_dir).lexically_normal().filename().string();
+  std::cout << "result: " << doc.write(args.get("out"), subject) << "\n";
+}
+
+}  // namespace
+
+experiment_case drift_case() {
+  return {"drift",
+          1,
+          "drift figures (similarity and norms vs depth, OPT against Llama) and the table of medians",
+          "layer-to-layer change of the residual stream on real text: cosine similarity, norms, ratios",
+          {{"model", "data/models/tinystories-656k", "Hugging Face model directory (OPT or Llama)"},
+           {"tokenizer", "", "tokenizer.json or a directory with one (default: the model directory)"},
+           {"data", "data/eval/wikitext-2-raw/wiki.test.raw", "text file, read whole"},
+           {"seqlen", "128", "tokens per document (a consecutive window of the text)"},
+           {"docs", "16", "documents"},
+           {"max-distance", "8", "largest n in cos(x_l, x_{l+n})"},
+           {"bootstrap", "1000", "bootstrap resamples of the documents"},
+           {"seed", "0", "bootstrap seed"},
+           {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"dtype", "f32", "f32 or bf16"},
+           {"out", "results", "results directory"}},
+          run_drift};
+}
+
+}  // namespace harness
