@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "experiments/build_info.h"
+#include "runtime/checkpoint.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/sha256.h"
@@ -37,6 +38,18 @@ result_document::result_document(const experiment_case& c, const case_args& args
 
 void result_document::add_input_files(const std::string& label, const std::vector<std::string>& paths) {
   for (const auto& p : paths) json_["inputs"][label][std::filesystem::path(p).filename().string()] = sha256_file(p);
+}
+
+void result_document::add_model_inputs(const std::string& model_dir) {
+  add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
+  add_input_files("model", checkpoint(model_dir).files());
+}
+
+std::string result_document::write_for_model(const std::string& out_dir, const std::string& model_dir) {
+  std::filesystem::path dir = std::filesystem::path(model_dir).lexically_normal();
+  std::string subject = dir.filename().string();
+  if (subject.empty()) subject = dir.parent_path().filename().string();  // "models/x/" names x
+  return write(out_dir, subject);
 }
 
 std::string result_document::write(const std::string& out_dir, const std::string& subject) {

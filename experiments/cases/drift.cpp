@@ -2,10 +2,7 @@
 // Llama checkpoint, so the two can be put side by side. Documents are consecutive windows of the
 // tokenised text; the bootstrap resamples them.
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <c10/core/GradMode.h>
 
@@ -15,6 +12,7 @@
 #include "runtime/device.h"
 #include "runtime/error.h"
 #include "runtime/model.h"
+#include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 
 namespace harness {
@@ -38,11 +36,7 @@ void run_drift(const case_args& args) {
   if (seqlen < 2 || docs < 1 || max_n < 1 || resamples < 1) fail("drift: seqlen >= 2, docs, max-distance and bootstrap >= 1");
 
   tokenizer tok = load_tokenizer(args.get("tokenizer").empty() ? model_dir : args.get("tokenizer"));
-  std::ifstream in(data, std::ios::binary);
-  if (!in) fail("{}: cannot open", data);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<int32_t> ids = tok.encode(text.str(), /*add_bos=*/false);
+  std::vector<int32_t> ids = tok.encode(read_text_file(data), /*add_bos=*/false);
   if (static_cast<int64_t>(ids.size()) < seqlen * docs)
     fail("{}: {} tokens, fewer than docs x seqlen = {}", data, ids.size(), seqlen * docs);
 
@@ -83,9 +77,7 @@ void run_drift(const case_args& args) {
   }
 
   result_document doc(find_case("drift"), args);
-  doc.add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
-  for (const auto& f : std::filesystem::directory_iterator(model_dir))
-    if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
+  doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
   doc.add_input_files("data", {data});
   doc.set_environment(describe_environment(device));
@@ -95,8 +87,7 @@ void run_drift(const case_args& args) {
   doc.metrics()["seeds"] = {{"bootstrap", seed}};
   doc.metrics()["per_layer"] = per_layer;
   doc.add_timing("forward_and_statistics", std::chrono::duration<double>(clock::now() - t0).count());
-  std::string subject = std::filesystem::path(model_dir).lexically_normal().filename().string();
-  std::cout << "result: " << doc.write(args.get("out"), subject) << "\n";
+  std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
 }
 
 }  // namespace

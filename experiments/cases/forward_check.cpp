@@ -104,9 +104,7 @@ void run_forward_check(const case_args& args) {
   at::Tensor last = result.step_logits[0][result.step_logits.size(1) - 1];  // [V] float32
   at::Tensor top_ids = std::get<1>(last.topk(std::min<int64_t>(5, last.numel())));
   result_document doc(find_case("forward_check"), args);
-  doc.add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
-  for (const auto& f : std::filesystem::directory_iterator(model_dir))
-    if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
+  doc.add_model_inputs(model_dir);
   doc.set_environment(describe_environment(device));
   if (tok) doc.add_input_files("tokenizer", tok->files());
   doc.metrics()["prompt_ids"] = prompt;
@@ -116,9 +114,7 @@ void run_forward_check(const case_args& args) {
   doc.add_timing("load", load_s);
   doc.add_timing("generate", generate_s);
   doc.metrics()["decode_tokens_per_s"] = static_cast<double>(generated.size()) / generate_s;
-  std::string subject = std::filesystem::path(model_dir).lexically_normal().filename().string();
-  if (subject.empty()) subject = std::filesystem::path(model_dir).lexically_normal().parent_path().filename().string();
-  std::cout << "result: " << doc.write(args.get("out"), subject) << "\n";
+  std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
 }
 
 }  // namespace

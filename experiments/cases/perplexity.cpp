@@ -1,29 +1,20 @@
 // perplexity: a model's perplexity on a text file under a named protocol (evals/perplexity.h).
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "evals/perplexity.h"
 #include "experiments/cases/cases.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
+#include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 
 namespace harness {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open", path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Progress on stderr (windows done, rate, ETA), at most every 2 seconds and at the end.
 std::function<void(int64_t, int64_t)> progress_printer() {
@@ -48,7 +39,7 @@ void run_perplexity(const case_args& args) {
 
   auto t0 = clock::now();
   tokenizer tok = load_tokenizer(tokenizer_path);
-  std::vector<int32_t> ids32 = tok.encode(read_text(data));
+  std::vector<int32_t> ids32 = tok.encode(read_text_file(data));
   std::vector<int64_t> ids(ids32.begin(), ids32.end());
   double tokenize_s = std::chrono::duration<double>(clock::now() - t0).count();
 
@@ -66,9 +57,7 @@ void run_perplexity(const case_args& args) {
                            r.nll_stderr, r.tokens_scored, r.windows);
 
   result_document doc(find_case("perplexity"), args);
-  doc.add_input_files("model", {(std::filesystem::path(model_dir) / "config.json").string()});
-  for (const auto& f : std::filesystem::directory_iterator(model_dir))
-    if (f.path().extension() == ".safetensors") doc.add_input_files("model", {f.path().string()});
+  doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
   doc.add_input_files("data", {data});
   doc.set_environment(describe_environment(device));
@@ -83,8 +72,7 @@ void run_perplexity(const case_args& args) {
   doc.add_timing("tokenize", tokenize_s);
   doc.add_timing("evaluate", eval_s);
   if (limit > 0) doc.mark_invalid(fmt::format("--limit {} scored only part of the data", limit));
-  std::string subject = std::filesystem::path(model_dir).lexically_normal().filename().string();
-  std::cout << "result: " << doc.write(args.get("out"), subject) << "\n";
+  std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
 }
 
 }  // namespace
