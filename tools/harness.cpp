@@ -3,7 +3,6 @@
 // Errors are one line on stderr and a non-zero exit.
 #include <climits>
 #include <cstdint>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -16,6 +15,7 @@
 
 #include "experiments/registry.h"
 #include "runtime/error.h"
+#include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 
 namespace {
@@ -93,16 +93,7 @@ int tokenize_command(const std::vector<std::string>& words) {
   harness::tokenizer tok = harness::load_tokenizer(required_option(options, "tokenizer", "tokenize"));
   bool has_text = options.count("text") > 0, has_file = options.count("file") > 0;
   if (has_text == has_file) fail("`harness tokenize` needs exactly one of --text and --file");
-  std::string text;
-  if (has_text) {
-    text = options["text"];
-  } else {
-    std::ifstream in(options["file"], std::ios::binary);
-    if (!in) fail("{}: cannot open", options["file"]);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  }
+  std::string text = has_text ? options["text"] : harness::read_text_file(options["file"]);
   bool add_bos = tok.adds_bos_by_default();
   if (options.count("bos")) {
     if (options["bos"] != "yes" && options["bos"] != "no") fail("--bos must be yes or no, got '{}'", options["bos"]);
