@@ -50,7 +50,7 @@ std::vector<ppl_window> plan_windows(const ppl_protocol& p, int64_t n) {
 
 ppl_result evaluate_perplexity(causal_lm& model, const std::vector<int64_t>& ids, const ppl_protocol& protocol,
                                int64_t batch, int64_t max_windows,
-                               const std::function<void(int64_t, int64_t)>& on_window) {
+                               const std::function<void(int64_t, int64_t)>& on_window, mask_source* masks) {
   c10::NoGradGuard no_grad;
   std::vector<ppl_window> plan = plan_windows(protocol, static_cast<int64_t>(ids.size()));
   if (max_windows > 0 && static_cast<int64_t>(plan.size()) > max_windows) plan.resize(max_windows);
@@ -58,6 +58,7 @@ ppl_result evaluate_perplexity(causal_lm& model, const std::vector<int64_t>& ids
   double sum = 0, sum_sq = 0;
   ppl_result r;
   forward_options options;
+  options.dynamic_masks = masks;
   for (size_t i = 0; i < plan.size();) {
     // A batch of consecutive windows of equal length and equal first target.
     size_t j = i + 1;

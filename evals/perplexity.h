@@ -42,9 +42,11 @@ struct ppl_result {
   std::vector<double> window_mean_nll;  // per window, for bootstrap or per-document views
 };
 
-// Scores `ids` under `protocol` (at most max_windows windows when > 0), `batch` windows per forward.
+// Scores `ids` under `protocol` (at most max_windows windows when > 0), `batch` windows per forward;
+// with `masks`, every forward runs sparse as the mask source decides.
 ppl_result evaluate_perplexity(causal_lm& model, const std::vector<int64_t>& ids, const ppl_protocol& protocol,
                                int64_t batch, int64_t max_windows,
-                               const std::function<void(int64_t done, int64_t total)>& on_window = {});
+                               const std::function<void(int64_t done, int64_t total)>& on_window = {},
+                               mask_source* masks = nullptr);
 
 }  // namespace harness

@@ -21,6 +21,12 @@ class case_args {
       : case_name_(std::move(case_name)), values_(std::move(values)) {}
   const std::string& get(const std::string& name) const;
   int64_t get_int(const std::string& name) const;
+  double get_double(const std::string& name) const;
+  bool get_bool(const std::string& name) const;  // "true"/"false"
+  // Comma-separated values; an empty option is an empty list.
+  std::vector<std::string> get_list(const std::string& name) const;
+  std::vector<double> get_double_list(const std::string& name) const;
+  std::vector<int64_t> get_int_list(const std::string& name) const;
   const std::map<std::string, std::string>& all() const { return values_; }
 
  private:
@@ -35,11 +41,15 @@ struct experiment_case {
   std::string summary;  // one line for `harness list`
   std::vector<case_option> options;
   std::function<void(const case_args&)> run;
+  // Named sets of option values (e.g. "tiny": the shipped models in minutes on a laptop CPU; "paper":
+  // the real scale). Chosen with --preset; options given explicitly override the preset's.
+  std::map<std::string, std::map<std::string, std::string>> presets = {};
 };
 
 const std::vector<experiment_case>& all_cases();
 const experiment_case& find_case(const std::string& name);
-// Checks `given` against the case's options and fills in the defaults.
+// Checks `given` against the case's options and fills in the defaults (then the --preset's values, if
+// one is given, then the options given).
 case_args resolve_args(const experiment_case& c, const std::map<std::string, std::string>& given);
 
 }  // namespace harness

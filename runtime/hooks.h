@@ -34,4 +34,15 @@ struct layer_mask {
   at::Tensor head_keep;
 };
 
+// Masks decided while the pass runs, from what it has computed so far: predicted masks (a predictor
+// reads an earlier residual stream) and oracle masks (the true top-k of the dense values). A source
+// first sees every hook point as an observer does (attn_in, mlp_in, ... in order); just before a
+// layer's mask is applied it is asked for it, given the unmasked values. Undefined means dense.
+struct mask_source : forward_observer {
+  // heads [B, T, H, hd] -> keep [B, T, H] bool (or [H], or undefined)
+  virtual at::Tensor head_keep(int64_t layer, const at::Tensor& heads) = 0;
+  // act [B, T, F] -> keep [B, T, F] bool (or [F], or undefined)
+  virtual at::Tensor mlp_keep(int64_t layer, const at::Tensor& act) = 0;
+};
+
 }  // namespace harness

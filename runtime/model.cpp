@@ -11,6 +11,18 @@ kv_cache causal_lm::make_cache(int64_t batch, int64_t capacity) const {
   return kv_cache(config_.num_layers, batch, config_.num_kv_heads, capacity, config_.head_dim, dtype_, device_);
 }
 
+at::Tensor head_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& heads) {
+  if (opt.masks && opt.dynamic_masks) fail("forward: fixed masks and a mask source cannot both be given");
+  if (opt.masks) return (*opt.masks).at(layer).head_keep;
+  return opt.dynamic_masks ? opt.dynamic_masks->head_keep(layer, heads) : at::Tensor();
+}
+
+at::Tensor mlp_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& act) {
+  if (opt.masks && opt.dynamic_masks) fail("forward: fixed masks and a mask source cannot both be given");
+  if (opt.masks) return (*opt.masks).at(layer).mlp_keep;
+  return opt.dynamic_masks ? opt.dynamic_masks->mlp_keep(layer, act) : at::Tensor();
+}
+
 std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype, const at::Device& device) {
   if (dtype != at::kFloat && dtype != at::kBFloat16) fail("{}: model dtype must be f32 or bf16", model_dir);
   model_config config = read_model_config((std::filesystem::path(model_dir) / "config.json").string());

@@ -24,6 +24,7 @@ struct forward_options {
   kv_cache* cache = nullptr;                      // read and extended when set
   forward_observer* observer = nullptr;           // sees every hook point
   const std::vector<layer_mask>* masks = nullptr;  // one per layer when set
+  mask_source* dynamic_masks = nullptr;            // decides masks during the pass (not with `masks`)
   bool output_hidden_states = false;              // fill forward_output::hidden_states (HF's convention)
   bool last_position_only = false;                // logits only for the last position
 };

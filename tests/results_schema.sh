@@ -3,11 +3,14 @@
 # docs/result.schema.json. Usage: results_schema.sh HARNESS PYTHON SOURCE_DIR WORK_DIR
 set -euo pipefail
 harness=$1 python=$2 src=$3 work=$4
-rm -rf "$work"
+rm -rf "$work" "$work-runs"
 model="$src/data/models/tinystories-656k"
 "$harness" run forward_check --model "$model" --new-tokens 4 --out "$work"
 "$harness" run perplexity --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" \
   --window 64 --limit 2 --out "$work"
 "$harness" run drift --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --docs 2 --seqlen 16 \
   --bootstrap 20 --out "$work"
+"$harness" run llama_sparse --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
+  --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 600 --seqlen 64 --epochs 1 --rank 16 \
+  --mlp-sparsity 0.5 --head-sparsity 0.5 --eval-seqlen 64 --eval-windows 1 --error-windows 1 --work "$work-runs" --out "$work"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"

@@ -7,5 +7,7 @@ namespace harness {
 experiment_case forward_check_case();
 experiment_case perplexity_case();
 experiment_case drift_case();
+experiment_case opt_baseline_case();
+experiment_case llama_sparse_case();
 
 }  // namespace harness

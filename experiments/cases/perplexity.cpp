@@ -6,6 +6,7 @@
 
 #include "evals/perplexity.h"
 #include "experiments/cases/cases.h"
+#include "experiments/progress.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
@@ -15,20 +16,6 @@
 namespace harness {
 
 namespace {
-
-// Progress on stderr (windows done, rate, ETA), at most every 2 seconds and at the end.
-std::function<void(int64_t, int64_t)> progress_printer() {
-  auto start = std::chrono::steady_clock::now();
-  auto last = std::make_shared<double>(-1e9);
-  return [start, last](int64_t done, int64_t total) {
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (s - *last < 2.0 && done != total) return;
-    *last = s;
-    double rate = done / std::max(s, 1e-9);
-    std::cerr << fmt::format("perplexity: window {}/{} ({:.1f}/s, ETA {:.0f} s)\n", done, total, rate,
-                             (total - done) / std::max(rate, 1e-9));
-  };
-}
 
 void run_perplexity(const case_args& args) {
   using clock = std::chrono::steady_clock;
@@ -50,7 +37,7 @@ void run_perplexity(const case_args& args) {
   int64_t limit = args.get_int("limit");
 
   auto t1 = clock::now();
-  ppl_result r = evaluate_perplexity(*model, ids, protocol, args.get_int("batch"), limit, progress_printer());
+  ppl_result r = evaluate_perplexity(*model, ids, protocol, args.get_int("batch"), limit, progress_printer("perplexity", "windows"));
   double eval_s = std::chrono::duration<double>(clock::now() - t1).count();
   std::cout << fmt::format("{} on {}: perplexity {:.4f} (mean NLL {:.5f} +/- {:.5f}, {} tokens in {} windows)\n",
                            protocol.id(), std::filesystem::path(data).filename().string(), r.perplexity, r.mean_nll,

@@ -12,9 +12,14 @@ std::unique_ptr<causal_lm> make_llama(const model_config& config, const std::str
 std::unique_ptr<causal_lm> make_opt(const model_config& config, const std::string& dir, at::ScalarType dtype,
                                     const at::Device& device);
 
-// Passes an intermediate to the forward's observer, if any.
+// Passes an intermediate to the forward's observer and mask source, if any.
 inline void observe(const forward_options& opt, hook_point point, int64_t layer, const at::Tensor& value) {
   if (opt.observer) opt.observer->observe(point, layer, value);
+  if (opt.dynamic_masks) opt.dynamic_masks->observe(point, layer, value);
 }
+
+// The keep masks of layer `layer`: from the fixed per-layer masks, or asked of the mask source.
+at::Tensor head_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& heads);  // heads [B,T,H,hd]
+at::Tensor mlp_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& act);     // act [B,T,F]
 
 }  // namespace harness

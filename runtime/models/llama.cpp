@@ -75,7 +75,6 @@ class llama_model final : public causal_lm {
     if (opt.output_hidden_states) out.hidden_states.push_back(h);
     for (int64_t i = 0; i < c.num_layers; ++i) {
       const llama_layer& l = layers_[i];
-      const layer_mask* lm = opt.masks ? &(*opt.masks)[i] : nullptr;
       // Attention sub-block.
       observe(opt, hook_point::attn_in, i, h);
       at::Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);
@@ -86,7 +85,7 @@ class llama_model final : public causal_lm {
       k = apply_rope(k, cos, sin);  // [B, KV, T, hd]
       if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);  // [B, KV, S, hd]
       at::Tensor heads = attention(q, k, v, mask, 1.0 / std::sqrt(static_cast<double>(c.head_dim)));  // [B,T,H,hd]
-      heads = apply_head_keep(heads, lm ? lm->head_keep : at::Tensor(), i);
+      heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
       observe(opt, hook_point::attn_heads, i, heads);
       at::Tensor attn = at::linear(heads.reshape({batch, t, c.num_heads * c.head_dim}), l.o_proj, l.o_bias);
       observe(opt, hook_point::attn_out, i, attn);
@@ -95,7 +94,7 @@ class llama_model final : public causal_lm {
       observe(opt, hook_point::mlp_in, i, h);
       x = rms_norm(h, l.post_attention_layernorm, c.rms_norm_eps);
       at::Tensor act = at::silu(at::linear(x, l.gate_proj, l.gate_bias)) * at::linear(x, l.up_proj, l.up_bias);
-      act = apply_mlp_keep(act, lm ? lm->mlp_keep : at::Tensor(), i);  // [B, T, F]
+      act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
       observe(opt, hook_point::mlp_act, i, act);
       at::Tensor mlp = at::linear(act, l.down_proj, l.down_bias);
       observe(opt, hook_point::mlp_out, i, mlp);

@@ -83,7 +83,6 @@ class opt_model final : public causal_lm {
     bool pre_ln = c.do_layer_norm_before;
     for (int64_t i = 0; i < c.num_layers; ++i) {
       const opt_layer& l = layers_[i];
-      const layer_mask* lm = opt.masks ? &(*opt.masks)[i] : nullptr;
       // Attention sub-block (the query is scaled after its bias, before the dot product, as in HF).
       observe(opt, hook_point::attn_in, i, h);
       at::Tensor x = pre_ln ? layer_norm(h, l.self_attn_layer_norm_w, l.self_attn_layer_norm_b) : h;
@@ -92,7 +91,7 @@ class opt_model final : public causal_lm {
       at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
       if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);                     // [B, H, S, hd]
       at::Tensor heads = attention(q.transpose(1, 2), k, v, mask, 1.0);             // [B, T, H, hd]
-      heads = apply_head_keep(heads, lm ? lm->head_keep : at::Tensor(), i);
+      heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
       observe(opt, hook_point::attn_heads, i, heads);
       at::Tensor attn = at::linear(heads.reshape({batch, t, d}), l.out_proj, l.out_bias);
       observe(opt, hook_point::attn_out, i, attn);
@@ -102,7 +101,7 @@ class opt_model final : public causal_lm {
       observe(opt, hook_point::mlp_in, i, h);
       x = pre_ln ? layer_norm(h, l.final_layer_norm_w, l.final_layer_norm_b) : h;
       at::Tensor act = activation(at::linear(x, l.fc1, l.fc1_bias));
-      act = apply_mlp_keep(act, lm ? lm->mlp_keep : at::Tensor(), i);  // [B, T, F]
+      act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
       observe(opt, hook_point::mlp_act, i, act);
       at::Tensor mlp = at::linear(act, l.fc2, l.fc2_bias);
       observe(opt, hook_point::mlp_out, i, mlp);
