@@ -305,6 +305,10 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
 void dejavu_run::sparse_sweep() {
   std::vector<int32_t> ids = tok_->encode(read_text_file(args_.get("eval-data")), /*add_bos=*/false);
   eval_ids_.assign(ids.begin(), ids.end());
+  for (int64_t id : eval_ids_)
+    if (id >= model_->config().vocab_size)
+      fail("{}: token id {} is outside the model's vocabulary of {}: tokenizer and model do not match", args_.get("eval-data"), id,
+           model_->config().vocab_size);
   // The dense model once, then per mask kind each MLP level with dense attention and each head level
   // with a dense MLP.
   std::vector<std::pair<double, double>> levels;
@@ -366,7 +370,7 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
 }
 
 std::map<std::string, std::map<std::string, std::string>> dejavu_presets() {
-  return {{"tiny", {{"rows", "20000"}, {"epochs", "10"}, {"eval-windows", "0"}}},
+  return {{"tiny", {{"rows", "20000"}, {"epochs", "10"}, {"eval-windows", "64"}}},
           {"paper", {{"rows", "400000"}, {"seqlen", "2048"}, {"epochs", "20"}, {"eval-seqlen", "2048"}, {"device", "cuda"},
                      {"dtype", "bf16"},
                      {"mlp-inputs", "mlp_in,attn_in,attn_in-1,attn_in-2,attn_in-3,attn_in-4"},

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# opt_baseline on a random tiny OPT: runs end to end, refuses a Llama checkpoint, and its result holds
+# DejaVu's label rule, per-layer predictor metrics for every input and the sparse sweep, and validates.
+# Usage: cli_opt_baseline.sh HARNESS PYTHON SOURCE_DIR MODEL_DIR WORK_DIR
+set -euo pipefail
+harness=$1 python=$2 src=$3 model=$4 work=$5
+rm -rf "$work"
+"$harness" run opt_baseline --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
+  --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 1000 --seqlen 128 --epochs 2 --rank 32 \
+  --mlp-sparsity 0.5,0.9 --head-sparsity 0.5 --eval-seqlen 128 --eval-windows 2 --error-windows 1 \
+  --work "$work/runs" --out "$work/results"
+if "$harness" run opt_baseline --model "$src/data/models/tinystories-656k" --work "$work/runs" --out "$work/results" 2> "$work/err"; then
+  echo "opt_baseline accepted a Llama checkpoint"; exit 1
+fi
+grep -q "is a llama checkpoint; this case runs opt models" "$work/err"
+"$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work/results"
+"$python" - "$work/results" <<'PY'
+import json, pathlib, sys
+[path] = pathlib.Path(sys.argv[1]).rglob("*.json")
+m = json.loads(path.read_text())["metrics"]
+assert m["architecture"] == "opt" and m["labels"]["mlp_rule"] == "positive" and m["labels"]["head_granularity"] == "query"
+mlp = m["predictors"]["mlp"]
+assert sorted(mlp) == ["attn_in", "attn_in-1", "mlp_in"], sorted(mlp)
+assert [l["layer"] for l in mlp["mlp_in"]] == [0, 1, 2] and [l["layer"] for l in mlp["attn_in-1"]] == [1, 2]
+for layer in mlp["mlp_in"]:
+    assert 0 <= layer["test"]["recall"] <= 1 and layer["test"]["rows"] == 50
+    assert set(layer["recall_at_k"]) == {"0.5", "0.9"}
+levels = [(s["masks"], s["mlp_sparsity"], s["head_sparsity"]) for s in m["sparse_inference"]]
+assert levels == [("dense", 0, 0), ("oracle", 0.5, 0), ("oracle", 0.9, 0), ("oracle", 0, 0.5),
+                  ("predicted", 0.5, 0), ("predicted", 0.9, 0), ("predicted", 0, 0.5)], levels
+dense = m["sparse_inference"][0]
+assert all(e == 0 for e in dense["block_output_rel_error"])
+assert all(e > 0 for e in m["sparse_inference"][2]["block_output_rel_error"])
+print("opt_baseline result checked:", path)
+PY
