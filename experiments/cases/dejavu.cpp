@@ -25,7 +25,6 @@
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/model.h"
-#include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 
 namespace harness {
@@ -87,7 +86,11 @@ class dejavu_run {
   std::string work_;
   recording rec_;
   std::vector<double> thresholds_;  // per layer, threshold rule only
-  std::vector<int64_t> eval_ids_;
+  struct eval_text {
+    std::string path, name;     // name: the file's stem
+    std::vector<int64_t> ids;  // the whole text tokenised once
+  };
+  std::vector<eval_text> evals_;
   nlohmann::json metrics_;
 };
 
@@ -119,7 +122,7 @@ void dejavu_run::run() {
   doc_.add_model_inputs(model_dir);
   doc_.add_input_files("tokenizer", tok_->files());
   doc_.add_input_files("train_data", {args_.get("train-data")});
-  doc_.add_input_files("eval_data", {args_.get("eval-data")});
+  doc_.add_input_files("eval_data", args_.get_list("eval-data"));
   doc_.set_environment(describe_environment(device));
   doc_.metrics() = metrics_;
   std::cout << "result: " << doc_.write_for_model(args_.get("out"), model_dir) << "\n";
@@ -273,42 +276,53 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
   } else {
     fail("--masks: unknown kind '{}' (oracle, predicted)", masks);
   }
-  ppl_protocol protocol = parse_ppl_protocol("nonoverlap", args_.get_int("eval-seqlen"), 0, std::nullopt);
-  ppl_result ppl = evaluate_perplexity(*model_, eval_ids_, protocol, args_.get_int("batch"), args_.get_int("eval-windows"),
-                                       {}, source.get());
-  std::vector<ppl_window> windows = plan_windows(protocol, static_cast<int64_t>(eval_ids_.size()));
-  int64_t error_windows = std::min<int64_t>(args_.get_int("error-windows"), static_cast<int64_t>(windows.size()));
-  std::vector<at::Tensor> rows;
-  for (int64_t w = 0; w < error_windows; ++w)
-    rows.push_back(at::tensor(std::vector<int64_t>(eval_ids_.begin() + windows[w].start,
-                                                   eval_ids_.begin() + windows[w].start + windows[w].length), at::kLong));
-  std::vector<double> error = rows.empty() ? std::vector<double>() : block_output_error(*model_, at::stack(rows), *source, args_.get_int("batch"));
   nlohmann::json j = {{"masks", masks},
                       {"mlp_sparsity", mlp_sparsity},
                       {"head_sparsity", head_sparsity},
                       {"mlp_keep", plan.mlp_keep},
                       {"head_keep", plan.head_keep},
                       {"dense_mlp_layers", dense_mlp},
-                      {"dense_head_layers", dense_heads},
-                      {"protocol", protocol.id()},
-                      {"perplexity", ppl.perplexity},
-                      {"mean_nll", ppl.mean_nll},
-                      {"nll_stderr", ppl.nll_stderr},
-                      {"tokens_scored", ppl.tokens_scored},
-                      {"block_output_rel_error", error}};
+                      {"dense_head_layers", dense_heads}};
+  ppl_protocol protocol = parse_ppl_protocol("nonoverlap", args_.get_int("eval-seqlen"), 0, std::nullopt);
+  for (const eval_text& text : evals_) {
+    ppl_result ppl = evaluate_perplexity(*model_, text.ids, protocol, args_.get_int("batch"), args_.get_int("eval-windows"),
+                                         {}, source.get());
+    j["perplexity"][text.name] = {{"protocol", protocol.id()},     {"perplexity", ppl.perplexity},
+                                  {"mean_nll", ppl.mean_nll},      {"nll_stderr", ppl.nll_stderr},
+                                  {"tokens_scored", ppl.tokens_scored}, {"windows", ppl.windows}};
+  }
+  // Each layer's output error, on the first windows of the first text.
+  const std::vector<int64_t>& ids = evals_.front().ids;
+  std::vector<ppl_window> windows = plan_windows(protocol, static_cast<int64_t>(ids.size()));
+  int64_t error_windows = std::min<int64_t>(args_.get_int("error-windows"), static_cast<int64_t>(windows.size()));
+  std::vector<at::Tensor> rows;
+  for (int64_t w = 0; w < error_windows; ++w)
+    rows.push_back(at::tensor(std::vector<int64_t>(ids.begin() + windows[w].start, ids.begin() + windows[w].start + windows[w].length),
+                              at::kLong));
+  j["block_output_rel_error"] =
+      rows.empty() ? std::vector<double>() : block_output_error(*model_, at::stack(rows), *source, args_.get_int("batch"));
   write_json_file_atomic(unit.string(), j);
-  std::cerr << fmt::format("sparse: {} masks, MLP {:g}, heads {:g}: perplexity {:.4f}\n", masks, mlp_sparsity, head_sparsity,
-                           ppl.perplexity);
+  std::string ppls;
+  for (const eval_text& text : evals_) ppls += fmt::format(" {} {:.4f}", text.name, j["perplexity"][text.name]["perplexity"].get<double>());
+  std::cerr << fmt::format("sparse: {} masks, MLP {:g}, heads {:g}: perplexity{}\n", masks, mlp_sparsity, head_sparsity, ppls);
   return j;
 }
 
 void dejavu_run::sparse_sweep() {
-  std::vector<int32_t> ids = tok_->encode(read_text_file(args_.get("eval-data")), /*add_bos=*/false);
-  eval_ids_.assign(ids.begin(), ids.end());
-  for (int64_t id : eval_ids_)
-    if (id >= model_->config().vocab_size)
-      fail("{}: token id {} is outside the model's vocabulary of {}: tokenizer and model do not match", args_.get("eval-data"), id,
-           model_->config().vocab_size);
+  // A .jsonl corpus is scored as its documents joined by blank lines; a text file as it is.
+  for (const std::string& path : args_.get_list("eval-data")) {
+    document_set docs = read_documents(path);
+    std::string text;
+    for (size_t i = 0; i < docs.texts.size(); ++i) text += (i ? "\n\n" : "") + docs.texts[i];
+    std::vector<int32_t> ids = tok_->encode(text, /*add_bos=*/false);
+    eval_text e{path, fs::path(path).stem().string(), std::vector<int64_t>(ids.begin(), ids.end())};
+    for (int64_t id : e.ids)
+      if (id >= model_->config().vocab_size)
+        fail("{}: token id {} is outside the model's vocabulary of {}: tokenizer and model do not match", path, id,
+             model_->config().vocab_size);
+    evals_.push_back(std::move(e));
+  }
+  if (evals_.empty()) fail("--eval-data: give at least one text");
   // The dense model once, then per mask kind each MLP level with dense attention and each head level
   // with a dense MLP.
   std::vector<std::pair<double, double>> levels;
@@ -327,7 +341,6 @@ void dejavu_run::sparse_sweep() {
       progress(++done, total);
     }
   metrics_["sparse_inference"] = results;
-  metrics_["eval_protocol"] = parse_ppl_protocol("nonoverlap", args_.get_int("eval-seqlen"), 0, std::nullopt).id();
   if (args_.get_int("eval-windows") > 0) doc_.mark_invalid("--eval-windows limits the perplexity windows");
 }
 
@@ -335,7 +348,8 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
   return {{"model", model, "Hugging Face checkpoint directory"},
           {"tokenizer", "", "tokenizer.json or a directory with one (default: the model directory)"},
           {"train-data", "data/eval/c4/c4-validation-first200.jsonl", "recording text: .jsonl with \"text\" per line, or a text file"},
-          {"eval-data", "data/eval/wikitext-2-raw/wiki.test.raw", "perplexity text (read whole)"},
+          {"eval-data", "data/eval/wikitext-2-raw/wiki.test.raw,data/eval/c4/c4-validation-201to400.jsonl",
+           "perplexity texts, comma-separated: a text file read whole, or .jsonl documents joined by blank lines"},
           {"rows", "20000", "token rows recorded per layer (DejaVu: 400000)"},
           {"seqlen", "512", "tokens per recorded document at most"},
           {"batch", "4", "sequences per forward pass"},
