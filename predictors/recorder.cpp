@@ -56,9 +56,16 @@ activation_recorder::activation_recorder(const model_config& config, std::string
 void activation_recorder::begin_batch(const at::Tensor& valid) {
   if (valid.dim() != 2 || valid.scalar_type() != at::kBool) fail("recorder: valid must be [B, T] bool, got {}", shape_str(valid.sizes()));
   rows_ += take_;
-  valid_index_ = valid.to(at::kCPU).reshape({-1}).nonzero().squeeze(1);  // [real tokens]
+  at::Tensor real = valid.to(at::kCPU);
+  valid_index_ = real.reshape({-1}).nonzero().squeeze(1);  // [real tokens]
   take_ = std::min<int64_t>(valid_index_.size(0), max_rows_ - rows_);
   valid_index_ = valid_index_.narrow(0, 0, take_);
+  int64_t start = rows_;
+  for (int64_t b = 0; b < real.size(0) && start < rows_ + take_; ++b) {
+    int64_t n = real[b].sum().item<int64_t>();
+    if (n > 0) sequence_starts_.push_back(start);
+    start += n;
+  }
 }
 
 void activation_recorder::observe(hook_point point, int64_t layer, const at::Tensor& value) {
@@ -85,6 +92,7 @@ void activation_recorder::finish(const nlohmann::json& about) {
   manifest["format_version"] = activation_file_version;
   manifest["rows"] = rows_;
   manifest["layers"] = config_.num_layers;
+  manifest["sequence_starts"] = sequence_starts_;
   for (int k = 0; k < record_kind_count; ++k) {
     auto kind = static_cast<record_kind>(k);
     manifest["cols"][record_kind_name(kind)] = record_kind_cols(kind, config_);
@@ -114,6 +122,7 @@ recording open_recording(const std::string& dir) {
   if (!r.manifest.contains("rows") || !r.manifest["rows"].is_number_integer() || !r.manifest.contains("cols"))
     fail("{}: manifest without rows or cols", path);
   r.rows = r.manifest["rows"].get<int64_t>();
+  if (r.manifest.contains("sequence_starts")) r.sequence_starts = r.manifest["sequence_starts"].get<std::vector<int64_t>>();
   return r;
 }
 

@@ -40,7 +40,9 @@ class activation_recorder final : public forward_observer {
   void observe(hook_point point, int64_t layer, const at::Tensor& value) override;
   int64_t rows() const { return rows_ + take_; }  // rows recorded per layer so far
   bool full() const { return rows() >= max_rows_; }
-  // Closes every file and writes manifest.json (rows, shapes, `about` merged in).
+  // Row index at which each recorded sequence begins (rows of one sequence are consecutive).
+  const std::vector<int64_t>& sequence_starts() const { return sequence_starts_; }
+  // Closes every file and writes manifest.json (rows, shapes, sequence starts, `about` merged in).
   void finish(const nlohmann::json& about);
 
  private:
@@ -52,6 +54,7 @@ class activation_recorder final : public forward_observer {
   int64_t rows_ = 0;          // rows per layer before the current pass
   int64_t take_ = 0;          // rows the current pass contributes
   at::Tensor valid_index_;    // [B * T] positions of the real tokens, flattened
+  std::vector<int64_t> sequence_starts_;
   std::vector<std::array<std::unique_ptr<activation_writer>, record_kind_count>> writers_;  // [layer][kind]
 };
 
@@ -59,6 +62,7 @@ class activation_recorder final : public forward_observer {
 struct recording {
   std::string dir;
   int64_t rows = 0;
+  std::vector<int64_t> sequence_starts;
   nlohmann::json manifest;
   activation_file open(record_kind kind, int64_t layer) const;
 };

@@ -14,6 +14,7 @@
 #include "predictors/mask_sources.h"
 #include "predictors/metrics.h"
 #include "predictors/recorder.h"
+#include "predictors/set_stability.h"
 #include "predictors/trainer.h"
 #include "runtime/error.h"
 #include "runtime/model.h"
@@ -92,6 +93,7 @@ CATCH_TEST_CASE("the recorder stores exactly the hook values of real tokens up t
   rec.finish({{"test", true}});
   recording r = open_recording(dir.path().string());
   CATCH_REQUIRE(r.rows == 12);
+  CATCH_CHECK(r.sequence_starts == std::vector<int64_t>{0, 9});
   at::Tensor real = mask.reshape({-1}).nonzero().squeeze(1).narrow(0, 0, 12);  // first 12 real positions
   for (int64_t l = 0; l < c.num_layers; ++l) {
     auto expect = [&](hook_point p) {
@@ -275,6 +277,24 @@ CATCH_TEST_CASE("predicted masks read the input of the layer they were trained o
   CATCH_CHECK(at::equal((act1 != 0), expected));
   CATCH_CHECK_THROWS_WITH(predicted_masks(c, plan, {}, parse_predictor_input("attn_in"), {}, parse_predictor_input("attn_in")),
                           Catch::Contains("no MLP predictor"));
+}
+
+CATCH_TEST_CASE("set stability: Jaccard of consecutive top-k sets within sequences", "[predictors]") {
+  // Top-2 sets by |act|: row 0 {0, 1}, row 1 {1, 2}, row 2 {2, 3}, row 3 {0, 1}.
+  at::Tensor act = at::tensor({5.f, -4.f, 0.f, 0.f,  //
+                               0.f, 3.f, -6.f, 1.f,   //
+                               0.f, 0.f, 2.f, 7.f,    //
+                               -9.f, 8.f, 0.f, 0.f})
+                       .view({4, 4});
+  // One sequence: pairs (0,1) 1/3, (1,2) 1/3, (2,3) 0.
+  jaccard_summary one = consecutive_token_jaccard(act, {0}, 2, /*batch=*/2);
+  CATCH_CHECK(one.pairs == 3);
+  CATCH_CHECK(one.mean == Approx(2.0 / 9));
+  // A sequence starting at row 2 removes the pair (1, 2).
+  jaccard_summary two = consecutive_token_jaccard(act, {0, 2}, 2);
+  CATCH_CHECK(two.pairs == 2);
+  CATCH_CHECK(two.mean == Approx(1.0 / 6));
+  CATCH_CHECK(two.standard_error == Approx(1.0 / 6));  // sample sd sqrt(1/18) over sqrt(2) pairs
 }
 
 }  // namespace harness

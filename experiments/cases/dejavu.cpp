@@ -20,6 +20,7 @@
 #include "predictors/labels.h"
 #include "predictors/mask_sources.h"
 #include "predictors/record_text.h"
+#include "predictors/set_stability.h"
 #include "predictors/trainer.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
@@ -72,6 +73,7 @@ class dejavu_run {
  private:
   void record();
   void calibrate();
+  void set_stability();
   void train_all();
   nlohmann::json train_one(const layer_target& target, const predictor_input& input, int64_t layer);
   label_fn labels_for(const layer_target& target, int64_t layer) const;
@@ -113,6 +115,7 @@ void dejavu_run::run() {
   doc_.add_timing("record", seconds_since(t));
   t = clock_type::now();
   calibrate();
+  set_stability();
   train_all();
   doc_.add_timing("train", seconds_since(t));
   t = clock_type::now();
@@ -167,6 +170,23 @@ void dejavu_run::calibrate() {
     thresholds_.push_back(calibrate_threshold(act.tensor().narrow(0, 0, train_rows), 1 - args_.get_double("mlp-label-sparsity")));
   }
   metrics_["labels"]["mlp_thresholds"] = thresholds_;
+}
+
+// How stable the top-k neuron set is from one token to the next, against the overlap of random sets.
+void dejavu_run::set_stability() {
+  const model_config& c = model_->config();
+  double keep = 1 - args_.get_double("mlp-label-sparsity");
+  int64_t k = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(keep * static_cast<double>(c.intermediate_size))));
+  double p = static_cast<double>(k) / static_cast<double>(c.intermediate_size);
+  nlohmann::json layers = nlohmann::json::array();
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    jaccard_summary j = consecutive_token_jaccard(rec_.open(record_kind::mlp_label, l).tensor(), rec_.sequence_starts, k);
+    layers.push_back({{"layer", l}, {"jaccard_mean", j.mean}, {"jaccard_stderr", j.standard_error}, {"pairs", j.pairs}});
+  }
+  metrics_["set_stability"] = {{"what", "Jaccard overlap of consecutive tokens' top-k MLP neuron sets by |act|"},
+                               {"k", k},
+                               {"random_sets_expected", p / (2 - p)},
+                               {"per_layer", layers}};
 }
 
 label_fn dejavu_run::labels_for(const layer_target& target, int64_t layer) const {

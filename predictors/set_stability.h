@@ -1,0 +1,22 @@
+// set_stability.h: whether the set of important MLP neurons is stable enough for a predictor to track:
+// the Jaccard overlap |A n B| / |A u B| of the top-k neuron sets (by |act|) of consecutive tokens of
+// the same sequence, from a recorded activation table.
+#pragma once
+#include <vector>
+
+#include <ATen/ATen.h>
+
+namespace harness {
+
+struct jaccard_summary {
+  double mean = 0;
+  double standard_error = 0;  // of the mean over token pairs
+  int64_t pairs = 0;
+};
+
+// act [N, F] rows in sequence order; sequence_starts: the row where each sequence begins (sorted).
+// Pairs (i, i+1) never straddle a sequence start. `batch` rows are processed at a time.
+jaccard_summary consecutive_token_jaccard(const at::Tensor& act, const std::vector<int64_t>& sequence_starts, int64_t k,
+                                          int64_t batch = 4096);
+
+}  // namespace harness
