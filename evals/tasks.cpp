@@ -155,7 +155,8 @@ std::vector<task_doc> build_last_word_docs(const task_spec& t, const std::string
 // option, the shared continuation the stripped rest of the sentence.
 task_doc partial_doc(const mc_item& item) {
   size_t blank = item.question.find('_');
-  std::string rest = " " + strip(item.question.substr(blank + 1));
+  std::string rest = " ";
+  rest += strip(item.question.substr(blank + 1));
   task_doc doc{item.where, {}, {}, item.gold, ""};
   for (const std::string& option : item.choices) {
     doc.choices.push_back(item.question.substr(0, blank) + option);
