@@ -10,4 +10,7 @@ model="$src/data/models/tinystories-656k"
   --window 64 --limit 2 --out "$work"
 "$harness" run drift --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --docs 2 --seqlen 16 \
   --bootstrap 20 --out "$work"
+"$harness" run zero_shot --model "$model" --data "$src/data/eval" --tasks arc_easy,winogrande,lambada_openai --limit 3 \
+  --out "$work"
+"$harness" run few_shot --model "$model" --data "$src/data/eval" --tasks mmlu,medmcqa --limit 2 --out "$work"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"

@@ -7,5 +7,7 @@ namespace harness {
 experiment_case forward_check_case();
 experiment_case perplexity_case();
 experiment_case drift_case();
+experiment_case zero_shot_case();
+experiment_case few_shot_case();
 
 }  // namespace harness
