@@ -49,6 +49,10 @@ std::vector<mc_item> read_rte(const std::string& path);
 // MedMCQA jsonl: {"question", "opa".."opd", "cop": 1..4, "subject_name"}; gold = cop - 1.
 std::vector<mc_item> read_medmcqa(const std::string& path);
 
+// HellaSwag as rowanz/hellaswag publishes it (hellaswag_val.jsonl): {"activity_label", "ctx_a",
+// "ctx_b", "endings", "label"}. question = activity_label + ": " + ctx_a + " " + ctx_b with its first
+// letter upper-cased and the rest lower-cased (Python's str.capitalize(), for ASCII letters), as lm-eval.
+std::vector<mc_item> read_hellaswag_jsonl(const std::string& path);
 // HellaSwag text file, 6 lines per task: "activity_label: ctx", label 0-3, the 4 endings.
 std::vector<mc_item> read_hellaswag_text(const std::string& path);
 // One Hendrycks MMLU csv (no header): question, A, B, C, D, answer letter.

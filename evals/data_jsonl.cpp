@@ -1,4 +1,5 @@
 // Readers for the data sets published as JSON lines (one object per line).
+#include <cctype>
 #include <functional>
 
 #include <nlohmann/json.hpp>
@@ -196,6 +197,29 @@ std::vector<mc_item> read_rte(const std::string& path) {
     if (label != "entailment" && label != "not_entailment")
       fail("{}: label '{}' is not entailment or not_entailment", where, label);
     item.gold = label == "not_entailment";
+    items.push_back(std::move(item));
+  });
+  return items;
+}
+
+std::vector<mc_item> read_hellaswag_jsonl(const std::string& path) {
+  std::vector<mc_item> items;
+  for_each_json_line(path, [&](const std::string& where, const json& o) {
+    std::string ctx_b = string_field(where, o, "ctx_b");
+    for (size_t i = 0; i < ctx_b.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(ctx_b[i]);
+      ctx_b[i] = static_cast<char>(i == 0 ? std::toupper(c) : std::tolower(c));
+    }
+    mc_item item;
+    item.where = where;
+    item.question = string_field(where, o, "activity_label") + ": " + string_field(where, o, "ctx_a") + " " + ctx_b;
+    item.choices = string_list_field(where, o, "endings");
+    if (item.choices.size() != 4) fail("{}: {} endings, expected 4", where, item.choices.size());
+    const json& label = field(where, o, "label");
+    int64_t gold = -1;
+    if (label.is_number_integer()) gold = label.get<int64_t>();
+    if (label.is_string() && label.get<std::string>().size() == 1) gold = label.get<std::string>()[0] - '0';
+    item.gold = checked_gold(where, gold, item.choices.size());
     items.push_back(std::move(item));
   });
   return items;

@@ -72,8 +72,8 @@ std::vector<mc_item> load_items(const task_spec& t, const std::string& dir) {
   if (r == "medmcqa") return read_medmcqa(f0);
   if (r == "gpqa") return read_gpqa_csv(f0);
   if (r == "mmlu") return read_mmlu_split(f0, "test");
-  if (r == "hellaswag_text") {
-    std::vector<mc_item> items = read_hellaswag_text(f0);
+  if (r == "hellaswag_text" || r == "hellaswag_jsonl") {
+    std::vector<mc_item> items = r == "hellaswag_text" ? read_hellaswag_text(f0) : read_hellaswag_jsonl(f0);
     for (mc_item& item : items) {
       item.question = hellaswag_preprocess(item.question);
       for (std::string& c : item.choices) c = hellaswag_preprocess(c);
@@ -186,6 +186,8 @@ const std::vector<task_spec>& all_tasks() {
       {"arc_challenge", "arc_challenge", "1.0", kind::multiple_choice, "arc", {"arc/ARC-Challenge-Test.jsonl"},
        "Question: {question}\nAnswer:", {}, "", {"acc", "acc_norm"}, 0, ""},
       {"hellaswag", "hellaswag", "1.0", kind::multiple_choice, "hellaswag_text", {"hellaswag/hellaswag_val_full.txt"},
+       "{question}", {}, "", {"acc", "acc_norm"}, 0, ""},
+      {"hellaswag_rowanz", "hellaswag", "1.0", kind::multiple_choice, "hellaswag_jsonl", {"hellaswag/hellaswag_val.jsonl"},
        "{question}", {}, "", {"acc", "acc_norm"}, 0, ""},
       {"openbookqa", "openbookqa", "1.0", kind::multiple_choice, "mosaic_mc", {"openbookqa/openbook_qa.mosaicml.jsonl"},
        "{question}", {}, "", {"acc", "acc_norm"}, 0, ""},

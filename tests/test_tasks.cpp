@@ -158,6 +158,24 @@ CATCH_TEST_CASE("tasks: GPQA choices shuffled as random.Random(42) shuffles them
   CATCH_CHECK(ends_with(docs[1].requests[0].context, "(A) c\n(B) i3\n(C) i1\n(D) i2\nAnswer:"));
 }
 
+CATCH_TEST_CASE("tasks: HellaSwag from rowanz's jsonl as lm-eval builds it", "[tasks]") {
+  test::temp_dir dir("hellaswag-jsonl");
+  std::filesystem::create_directories(dir.path() / "hellaswag");
+  std::ofstream(dir.path() / "hellaswag" / "hellaswag_val.jsonl")
+      << "{\"activity_label\": \"Roof shingle removal\", \"ctx_a\": \"A man is sitting on a roof.\", \"ctx_b\": \"THE man\", "
+         "\"endings\": [\"is using wrap [title] x.\", \"b\", \"c\", \"d\"], \"label\": 3}\n"
+         "{\"activity_label\": \"Family Life\", \"ctx_a\": \"How to x. [title] Do y.\", \"ctx_b\": \"\", "
+         "\"endings\": [\"a\", \"b\", \"c\", \"d\"], \"label\": \"0\"}\n";
+  auto docs = build_task_docs(find_task("hellaswag_rowanz"), dir.path().string(), -1, 0);
+  CATCH_REQUIRE(docs.size() == 2);
+  // Python: preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize()); "THE man" -> "The man".
+  CATCH_CHECK(docs[0].requests[0].context == "Roof shingle removal: A man is sitting on a roof. The man");
+  CATCH_CHECK(docs[0].requests[0].continuation == " is using wrap. x.");
+  CATCH_CHECK(docs[0].gold == 3);
+  CATCH_CHECK(docs[1].requests[0].context == "Family Life: How to x.. Do y.");
+  CATCH_CHECK(docs[1].gold == 0);
+}
+
 CATCH_TEST_CASE("tasks: HellaSwag preprocessing as lm-eval's", "[tasks]") {
   // Python: preprocess(" A man [title] Does it.  [step] Yes [header] ") == "A man. Does it.  Yes "
   CATCH_CHECK(hellaswag_preprocess(" A man [title] Does it.  [step] Yes [header] ") == "A man. Does it.  Yes ");
