@@ -14,3 +14,13 @@ model="$src/data/models/tinystories-656k"
   --out "$work"
 "$harness" run few_shot --model "$model" --data "$src/data/eval" --tasks mmlu,medmcqa --limit 2 --out "$work"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"
+# The task cases ran with --limit: their results must say INVALID and why, and hold every task asked for.
+"$python" - "$work" <<'PY'
+import json, pathlib, sys
+for case, tasks in (("zero_shot", {"arc_easy", "winogrande", "lambada_openai"}), ("few_shot", {"mmlu", "medmcqa"})):
+    (f,) = pathlib.Path(sys.argv[1], case).rglob("*.json")
+    doc = json.loads(f.read_text())
+    assert doc["status"] == "INVALID" and any("--limit" in r for r in doc["status_reasons"]), f
+    assert set(doc["metrics"]["tasks"]) == tasks, f
+    assert all("stderr" in t["acc"] for t in doc["metrics"]["tasks"].values()), f
+PY
