@@ -83,13 +83,13 @@ std::vector<mc_item> load_items(const task_spec& t, const std::string& dir) {
   fail("task {}: unknown reader '{}'", t.name, r);
 }
 
-// The first `limit` items (MMLU: of each subject).
-std::vector<mc_item> limited(std::vector<mc_item> items, int64_t limit) {
+// The first `limit` items; with `per_subject` (MMLU, whose subjects are lm-eval subtasks) of each subject.
+std::vector<mc_item> limited(std::vector<mc_item> items, int64_t limit, bool per_subject) {
   if (limit <= 0) return items;
   std::vector<mc_item> kept;
-  std::map<std::string, int64_t> per_subject;
+  std::map<std::string, int64_t> taken;
   for (mc_item& item : items)
-    if (per_subject[item.subject]++ < limit) kept.push_back(std::move(item));
+    if (taken[per_subject ? item.subject : std::string()]++ < limit) kept.push_back(std::move(item));
   return kept;
 }
 
@@ -230,7 +230,7 @@ std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir
     if (shots > 0) fail("task {} is zero-shot only here; use --shots 0", t.name);
     return build_last_word_docs(t, dir, limit);
   }
-  std::vector<mc_item> items = limited(load_items(t, dir), limit);
+  std::vector<mc_item> items = limited(load_items(t, dir), limit, t.reader == "mmlu");
   if (t.reader == "gpqa") shuffle_gpqa(items);
   if (t.reader == "mmlu")
     for (mc_item& item : items) item.question = strip(item.question);

@@ -110,6 +110,7 @@ CATCH_TEST_CASE("tasks: lm-eval prompts from the shipped slices", "[tasks]") {
               "B. Membrane currents are generated at nodes of Ranvier\nC. Saltatory conduction of impulses is seen\n"
               "D. Local anesthesia is effective only when the nerve is not covered by myelin sheath\nAnswer:");
   CATCH_CHECK(med[0].requests[2].continuation == " C");
+  CATCH_CHECK(build_task_docs(find_task("medmcqa"), shipped(), -1, 3).size() == 3);  // not 3 per MedMCQA subject
   CATCH_CHECK(med[0].choices == std::vector<std::string>{"A", "B", "C", "D"});
 }
 
