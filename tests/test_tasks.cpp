@@ -266,6 +266,18 @@ CATCH_TEST_CASE("loglikelihood: encoding splits at the context's token length", 
   CATCH_CHECK(merged.continuation == std::vector<int64_t>(ground.begin(), ground.end()));
 }
 
+CATCH_TEST_CASE("loglikelihood: with GPT-2's BPE the answer is its own token after the context", "[tasks]") {
+  // Byte-level BPE starts a token at the space, so the context's tokens are a prefix of the whole text's
+  // and " yes" is the single token "\u0120yes".
+  tokenizer tok = load_tokenizer((test::shared_dir() / "data" / "tokenizers" / "gpt2").string());
+  token_request t = encode_request(tok, {"Question: is the sky blue?\nAnswer:", " yes"}, false);
+  std::vector<int32_t> ctx = tok.encode("Question: is the sky blue?\nAnswer:", false);
+  CATCH_CHECK(t.context == std::vector<int64_t>(ctx.begin(), ctx.end()));
+  CATCH_REQUIRE(t.continuation.size() == 1);
+  CATCH_CHECK(t.continuation[0] == *tok.token_to_id("\u0120yes"));
+  CATCH_CHECK(!t.continuation_alone);
+}
+
 CATCH_TEST_CASE("loglikelihood: continuation log-likelihood equals the fixture's log-softmax", "[tasks]") {
   // tinystories-656k with its tokenizer: the reference sentence is BOS + context + continuation, split
   // where the context's own tokens are a prefix of the sentence's (Hugging Face tokenizers agrees).
