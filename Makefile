@@ -22,6 +22,7 @@ demo: build
 	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30
 	$(HARNESS) run perplexity --model data/models/tinystories-656k --protocol nonoverlap --window 512
 	$(HARNESS) run drift --model data/models/tinystories-656k --docs 16 --seqlen 128
+	$(HARNESS) run zero_shot --model data/models/tinystories-656k --data data/eval
 	$(HARNESS) run llama_sparse --preset tiny
 
 bench: build

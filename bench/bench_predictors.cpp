@@ -30,7 +30,7 @@ void record_tinystories(benchmark::State& state) {
   std::string model_dir = source_dir() + "/data/models/tinystories-656k";
   auto model = load_model(model_dir, at::kFloat, at::Device(at::kCPU));
   tokenizer tok = load_tokenizer(model_dir);
-  document_set docs = read_documents(source_dir() + "/data/eval/c4/c4-validation-first200.jsonl");
+  std::vector<std::string> docs = read_documents(source_dir() + "/data/eval/c4/c4-validation-first200.jsonl");
   int64_t rows = state.range(0);
   fs::path dir = fs::temp_directory_path() / "harness-bench-record";
   uint64_t growth = 0;
@@ -39,7 +39,7 @@ void record_tinystories(benchmark::State& state) {
     reset_peak_rss();
     uint64_t before = current_rss_bytes();
     activation_recorder rec(model->config(), dir.string(), rows);
-    record_documents(*model, tok, docs.texts, 512, 4, rec, {});
+    record_documents(*model, tok, docs, 512, 4, rec, {});
     rec.finish({});
     growth = peak_rss_bytes() - before;
   }

@@ -10,7 +10,20 @@ model="$src/data/models/tinystories-656k"
   --window 64 --limit 2 --out "$work"
 "$harness" run drift --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --docs 2 --seqlen 16 \
   --bootstrap 20 --out "$work"
+"$harness" run zero_shot --model "$model" --data "$src/data/eval" --tasks arc_easy,winogrande,lambada_openai --limit 3 \
+  --out "$work"
+"$harness" run few_shot --model "$model" --data "$src/data/eval" --tasks mmlu,medmcqa --limit 2 --out "$work"
 "$harness" run llama_sparse --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
   --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 600 --seqlen 64 --epochs 1 --rank 16 \
   --mlp-sparsity 0.5 --head-sparsity 0.5 --eval-seqlen 64 --eval-windows 1 --error-windows 1 --work "$work-runs" --out "$work"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"
+# The task cases ran with --limit: their results must say INVALID and why, and hold every task asked for.
+"$python" - "$work" <<'PY'
+import json, pathlib, sys
+for case, tasks in (("zero_shot", {"arc_easy", "winogrande", "lambada_openai"}), ("few_shot", {"mmlu", "medmcqa"})):
+    (f,) = pathlib.Path(sys.argv[1], case).rglob("*.json")
+    doc = json.loads(f.read_text())
+    assert doc["status"] == "INVALID" and any("--limit" in r for r in doc["status_reasons"]), f
+    assert set(doc["metrics"]["tasks"]) == tasks, f
+    assert all("stderr" in t["acc"] for t in doc["metrics"]["tasks"].values()), f
+PY

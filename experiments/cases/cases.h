@@ -9,5 +9,7 @@ experiment_case perplexity_case();
 experiment_case drift_case();
 experiment_case opt_baseline_case();
 experiment_case llama_sparse_case();
+experiment_case zero_shot_case();
+experiment_case few_shot_case();
 
 }  // namespace harness

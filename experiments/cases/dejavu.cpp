@@ -138,12 +138,12 @@ void dejavu_run::record() {
   if (fs::exists(fs::path(dir) / "manifest.json")) {
     std::cerr << "record: reusing the finished recording in " << dir << "\n";
   } else {
-    document_set docs = read_documents(args_.get("train-data"));
+    std::vector<std::string> docs = read_documents(args_.get("train-data"));
     activation_recorder recorder(model_->config(), dir, rows);
     std::cerr << fmt::format("record: up to {} token rows per layer to {} ({:.1f} MB)\n", rows, dir,
                              recording_bytes(model_->config(), rows) / 1e6);
     auto progress = progress_printer("record", "rows");
-    record_stats stats = record_documents(*model_, *tok_, docs.texts, args_.get_int("seqlen"), args_.get_int("batch"),
+    record_stats stats = record_documents(*model_, *tok_, docs, args_.get_int("seqlen"), args_.get_int("batch"),
                                           recorder, [&](int64_t done, int64_t) { progress(done, rows); });
     recorder.finish({{"train_data", args_.get("train-data")}, {"documents", stats.documents}, {"tokens", stats.tokens},
                      {"seqlen", args_.get_int("seqlen")}});
@@ -331,9 +331,9 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
 void dejavu_run::sparse_sweep() {
   // A .jsonl corpus is scored as its documents joined by blank lines; a text file as it is.
   for (const std::string& path : args_.get_list("eval-data")) {
-    document_set docs = read_documents(path);
+    std::vector<std::string> docs = read_documents(path);
     std::string text;
-    for (size_t i = 0; i < docs.texts.size(); ++i) text += (i ? "\n\n" : "") + docs.texts[i];
+    for (size_t i = 0; i < docs.size(); ++i) text += (i ? "\n\n" : "") + docs[i];
     std::vector<int32_t> ids = tok_->encode(text, /*add_bos=*/false);
     eval_text e{path, fs::path(path).stem().string(), std::vector<int64_t>(ids.begin(), ids.end())};
     for (int64_t id : e.ids)

@@ -1,0 +1,43 @@
+// loglikelihood.h: lm-evaluation-harness's log-likelihood requests on our models. A request is a
+// context and a continuation; its score is the sum of log-softmax of the continuation's tokens, each
+// given every token before it, and whether greedy decoding would have produced them.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "evals/tasks.h"
+#include "runtime/model.h"
+#include "runtime/tokenizer.h"
+
+namespace harness {
+
+struct token_request {
+  std::vector<int64_t> context;       // BOS first when asked
+  std::vector<int64_t> continuation;  // never empty
+  bool continuation_alone = false;    // tokenised on its own: the joint tokenisation added no token
+};
+
+// lm-eval's _encode_pair: whitespace at the end of the context moves to the front of the continuation;
+// the context is the context's own tokens, the continuation the tokens of context + continuation
+// (tokenised together) after as many tokens as the context has. Where a token straddles the boundary,
+// the model input (context + continuation) differs from the tokenised whole text, as in lm-eval.
+// BOS first when `add_bos`. If the joint tokenisation has no token beyond the context's (lm-eval
+// would stop on an assertion), the continuation is tokenised on its own and the request says so.
+token_request encode_request(const tokenizer& tok, const ll_request& request, bool add_bos);
+
+struct ll_score {
+  double logprob = 0;   // sum over the continuation's tokens, nats
+  int64_t tokens = 0;   // number of continuation tokens
+  bool greedy = false;  // every continuation token is the argmax of its position
+};
+
+// Scores every request. Inputs are context + continuation without its last token, cut from the left
+// to the model's max_position_embeddings (as lm-eval does). Requests with identical inputs share one
+// row (MMLU's four one-token answers are one forward). Rows run longest first, `batch` at a time,
+// padded on the right: with causal attention no real token sees the padding after it, so no mask
+// is needed. `on_rows(done, total)` reports progress in rows.
+std::vector<ll_score> score_requests(causal_lm& model, const std::vector<token_request>& requests, int64_t batch,
+                                     const std::function<void(int64_t, int64_t)>& on_rows = {});
+
+}  // namespace harness

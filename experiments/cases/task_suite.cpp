@@ -1,0 +1,141 @@
+#include "experiments/cases/task_suite.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/ranges.h>
+
+#include "evals/task_eval.h"
+#include "experiments/result.h"
+#include "runtime/device.h"
+#include "runtime/error.h"
+
+namespace harness {
+
+namespace {
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, ',');)
+    if (!part.empty()) parts.push_back(part);
+  return parts;
+}
+
+// Progress on stderr (rows done, rate, ETA) for one task, at most every 2 seconds and at the end.
+std::function<void(int64_t, int64_t)> progress_printer(const std::string& label) {
+  auto start = std::chrono::steady_clock::now();
+  auto last = std::make_shared<double>(-1e9);
+  return [label, start, last](int64_t done, int64_t total) {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (s - *last < 2.0 && done != total) return;
+    *last = s;
+    double rate = done / std::max(s, 1e-9);
+    std::cerr << fmt::format("{}: row {}/{} ({:.1f}/s, ETA {:.0f} s)\n", label, done, total, rate,
+                             (total - done) / std::max(rate, 1e-9));
+  };
+}
+
+// The files a task read: folders (MMLU's splits) stand for every file in them, sorted.
+std::vector<std::string> task_files(const task_spec& spec, const std::string& data_dir, int shots) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> given;
+  for (const std::string& f : spec.files) given.push_back(spec.reader == "mmlu" ? fs::path(data_dir) / f / "test" : fs::path(data_dir) / f);
+  if (!spec.fewshot_files.empty() && shots > 0) given.push_back(fs::path(data_dir) / spec.fewshot_files / "dev");
+  std::vector<std::string> files;
+  for (const fs::path& p : given) {
+    if (!fs::is_directory(p)) {
+      files.push_back(p.lexically_normal().string());
+      continue;
+    }
+    std::vector<std::string> inside;
+    for (const auto& entry : fs::directory_iterator(p)) inside.push_back(entry.path().string());
+    std::sort(inside.begin(), inside.end());
+    files.insert(files.end(), inside.begin(), inside.end());
+  }
+  return files;
+}
+
+nlohmann::json to_json(const mean_se& m) { return {{"value", m.mean}, {"stderr", m.se}}; }
+
+nlohmann::json task_json(const task_spec& spec, int shots, const task_result& r) {
+  nlohmann::json j;
+  j["follows"] = spec.follows;
+  j["follows_version"] = spec.version;
+  j["shots"] = shots;
+  j["prompt"] = spec.prompt;
+  j["docs"] = r.docs.size();
+  j["requests"] = r.requests;
+  j["forward_rows"] = r.rows;
+  j["continuations_tokenised_alone"] = r.continuations_alone;
+  for (const auto& [name, m] : r.metrics) j[name] = to_json(m);
+  for (const auto& [subject, m] : r.acc_by_subject) j["acc_by_subject"][subject] = to_json(m);
+  nlohmann::json samples = nlohmann::json::array();
+  for (const doc_record& d : r.docs)
+    samples.push_back({{"where", d.where}, {"gold", d.gold}, {"pred", d.pred}, {"pred_norm", d.pred_norm},
+                       {"logprobs", d.logprobs}, {"tokens", d.tokens}});
+  j["samples"] = samples;
+  return j;
+}
+
+}  // namespace
+
+std::vector<case_option> task_suite_options(const std::vector<std::string>& default_tasks) {
+  std::string known;
+  for (const task_spec& t : all_tasks()) known += (known.empty() ? "" : ", ") + t.name;
+  return {{"model", "data/models/tinystories-656k", "Hugging Face model directory"},
+          {"tokenizer", "", "tokenizer.json or a directory with one (default: the model directory)"},
+          {"data", "data/eval", "data directory laid out as ../shared/data/eval (the shipped slices by default)"},
+          {"tasks", fmt::format("{}", fmt::join(default_tasks, ",")), "comma-separated tasks: " + known},
+          {"shots", "-1", "few-shot examples per prompt (-1: each task's default; MMLU 5, others 0)"},
+          {"limit", "0", "score at most this many documents per task (MMLU: per subject; > 0 marks the result INVALID)"},
+          {"mode", "lm-eval", "lm-eval (tokenizer's BOS, summed log-likelihood) or dejavu (no BOS, mean per token)"},
+          {"batch", "8", "forward rows per batch"},
+          {"device", "cpu", "cpu, cuda or cuda:N"},
+          {"dtype", "f32", "f32 or bf16"},
+          {"out", "results", "results directory"}};
+}
+
+void run_task_suite(const std::string& case_name, const case_args& args) {
+  using clock = std::chrono::steady_clock;
+  const std::string& model_dir = args.get("model");
+  const std::string& data_dir = args.get("data");
+  at::Device device = parse_device(args.get("device"));
+  scoring_mode mode = parse_scoring_mode(args.get("mode"));
+  int64_t limit = args.get_int("limit"), batch = args.get_int("batch");
+  int shots = static_cast<int>(args.get_int("shots"));
+  std::vector<std::string> names = split_commas(args.get("tasks"));
+  if (names.empty()) fail("{}: --tasks names no task", case_name);
+  std::vector<const task_spec*> specs;
+  for (const std::string& name : names) specs.push_back(&find_task(name));  // unknown names fail before loading
+
+  tokenizer tok = load_tokenizer(args.get("tokenizer").empty() ? model_dir : args.get("tokenizer"));
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+
+  result_document doc(find_case(case_name), args);
+  doc.add_model_inputs(model_dir);
+  doc.add_input_files("tokenizer", tok.files());
+  doc.set_environment(describe_environment(device));
+  doc.metrics()["mode"] = scoring_mode_name(mode);
+  for (const task_spec* spec : specs) {
+    auto t0 = clock::now();
+    int task_shots = shots < 0 ? spec->default_shots : shots;
+    std::vector<task_doc> docs = build_task_docs(*spec, data_dir, task_shots, limit);
+    task_result r = evaluate_task(*model, tok, *spec, docs, mode, batch, progress_printer(case_name + ": " + spec->name));
+    double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    std::string line = fmt::format("{} ({}-shot, {} docs):", spec->name, task_shots, docs.size());
+    for (const auto& [name, m] : r.metrics) line += fmt::format(" {} {:.4f} +/- {:.4f}", name, m.mean, m.se);
+    std::cout << line << fmt::format(" [{:.1f} s]\n", seconds);
+    doc.metrics()["tasks"][spec->name] = task_json(*spec, task_shots, r);
+    doc.add_timing(spec->name, seconds);
+    doc.add_input_files("data:" + spec->name, task_files(*spec, data_dir, task_shots));
+  }
+  if (limit > 0) doc.mark_invalid(fmt::format("--limit {} scored only part of each task", limit));
+  std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
+}
+
+}  // namespace harness
