@@ -1,0 +1,52 @@
+// sparse_mlp_rows.h: the inner loops of the CPU sparse MLP on raw pointers (no libtorch), compiled twice:
+// for the baseline x86-64 ISA and for AVX2+FMA (sparse_mlp_rows_avx2.cpp); sparse_mlp_cpu.cpp picks one at
+// run time and splits the work across threads. Weights are fp32 or bf16 (raw uint16 bits); every
+// accumulation is fp32. Shapes: N tokens, d hidden size, K kept neurons.
+#pragma once
+#include <cstdint>
+
+namespace harness::sparse_mlp_rows {
+
+enum class element { f32, bf16 };
+
+struct hidden_args {
+  element type = element::f32;
+  bool swiglu = true;          // SiLU(in) * up; otherwise ReLU(in)
+  int64_t d = 0;
+  const void* w_in = nullptr;  // [F, d]
+  const void* w_up = nullptr;  // [F, d], SwiGLU only
+  const float* b_in = nullptr;  // [F] or null
+  const float* b_up = nullptr;  // [F] or null
+  const int64_t* kept = nullptr;  // [K]
+  int64_t k_count = 0;
+  const float* x = nullptr;  // [N, d]
+  int64_t tokens = 0;
+  float* h = nullptr;  // [N, K] output: the kept neurons' activations
+};
+
+struct out_args {
+  element type = element::f32;
+  int64_t d = 0;
+  const void* w_out_t = nullptr;  // [F, d]
+  const int64_t* kept = nullptr;  // [K]
+  int64_t k_count = 0;
+  const float* h = nullptr;  // [N, K]
+  int64_t tokens = 0;
+  float* out = nullptr;  // [N, d]: holds the bias (or zeros) on entry; columns [c0, c1) are accumulated
+};
+
+// Kept neurons [k0, k1) of h.
+using hidden_fn = void (*)(const hidden_args&, int64_t k0, int64_t k1);
+// Output columns [c0, c1) of out += h . w_out_t[kept].
+using out_fn = void (*)(const out_args&, int64_t c0, int64_t c1);
+
+namespace baseline {
+void hidden_range(const hidden_args& a, int64_t k0, int64_t k1);
+void out_range(const out_args& a, int64_t c0, int64_t c1);
+}  // namespace baseline
+namespace avx2 {
+void hidden_range(const hidden_args& a, int64_t k0, int64_t k1);
+void out_range(const out_args& a, int64_t c0, int64_t c1);
+}  // namespace avx2
+
+}  // namespace harness::sparse_mlp_rows
