@@ -27,6 +27,7 @@ bench: build
 	$(BUILD)/bench/bench_load
 	$(BUILD)/bench/bench_tokenizer
 	$(BUILD)/bench/bench_runtime
+	$(BUILD)/bench/bench_kernels
 
 clean:
 	rm -rf $(BUILD)

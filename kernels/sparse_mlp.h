@@ -43,7 +43,11 @@ void check_sparse_mlp_inputs(const sparse_mlp_weights& w, const at::Tensor& x, c
 // x [.., d] in the weights' dtype and device, kept [K] int64 -> [.., d] in the weights' dtype.
 // No kept neuron gives the output bias (or zeros); all kept gives the dense MLP.
 at::Tensor sparse_mlp_reference(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept);
-at::Tensor sparse_mlp_cpu(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept);
+// The CPU loops exist for the build's baseline ISA and (x86-64) for AVX2+FMA; `best` picks AVX2+FMA when
+// the CPU has it. Tests pass `baseline` to check both builds of the loops.
+enum class cpu_loops { best, baseline };
+at::Tensor sparse_mlp_cpu(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept,
+                          cpu_loops loops = cpu_loops::best);
 // Throws harness_error in builds without HARNESS_CUDA (see sparse_mlp_cuda_built()).
 at::Tensor sparse_mlp_cuda(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept);
 bool sparse_mlp_cuda_built();

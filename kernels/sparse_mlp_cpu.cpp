@@ -21,12 +21,14 @@ struct row_kernels {
   rows::out_fn out;
 };
 
-row_kernels pick_row_kernels() {
+const row_kernels baseline_kernels = {rows::baseline::hidden_range, rows::baseline::out_range};
+
+row_kernels best_row_kernels() {
 #ifdef HARNESS_KERNELS_AVX2
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return {rows::avx2::hidden_range, rows::avx2::out_range};
 #endif
-  return {rows::baseline::hidden_range, rows::baseline::out_range};
+  return baseline_kernels;
 }
 
 constexpr int64_t hidden_grain = 16;  // kept rows per task of pass 1
@@ -34,13 +36,14 @@ constexpr int64_t column_grain = 256;  // output columns per task of pass 2 (1 K
 
 }  // namespace
 
-at::Tensor sparse_mlp_cpu(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept) {
+at::Tensor sparse_mlp_cpu(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept, cpu_loops loops) {
   check_sparse_mlp_inputs(w, x, kept);
   if (!x.device().is_cpu()) fail("sparse MLP (CPU): input is on {}", x.device().str());
   at::ScalarType dtype = x.scalar_type();
   if (dtype != at::kFloat && dtype != at::kBFloat16)
     fail("sparse MLP (CPU): weights must be float32 or bfloat16, got {}", dtype_str(dtype));
-  static const row_kernels kernels = pick_row_kernels();
+  static const row_kernels best = best_row_kernels();
+  const row_kernels& kernels = loops == cpu_loops::best ? best : baseline_kernels;
   int64_t d = w.hidden(), k_count = kept.size(0);
   at::Tensor xs = x.reshape({-1, d}).to(at::kFloat).contiguous();  // [N, d]
   int64_t tokens = xs.size(0);
