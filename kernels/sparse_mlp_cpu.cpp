@@ -16,21 +16,6 @@ namespace {
 
 namespace rows = sparse_mlp_rows;
 
-struct row_kernels {
-  rows::hidden_fn hidden;
-  rows::out_fn out;
-};
-
-const row_kernels baseline_kernels = {rows::baseline::hidden_range, rows::baseline::out_range};
-
-row_kernels best_row_kernels() {
-#ifdef HARNESS_KERNELS_AVX2
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return {rows::avx2::hidden_range, rows::avx2::out_range};
-#endif
-  return baseline_kernels;
-}
-
 constexpr int64_t hidden_grain = 16;  // kept rows per task of pass 1
 constexpr int64_t column_grain = 256;  // output columns per task of pass 2 (1 KiB of fp32 per token)
 
@@ -42,8 +27,7 @@ at::Tensor sparse_mlp_cpu(const sparse_mlp_weights& w, const at::Tensor& x, cons
   at::ScalarType dtype = x.scalar_type();
   if (dtype != at::kFloat && dtype != at::kBFloat16)
     fail("sparse MLP (CPU): weights must be float32 or bfloat16, got {}", dtype_str(dtype));
-  static const row_kernels best = best_row_kernels();
-  const row_kernels& kernels = loops == cpu_loops::best ? best : baseline_kernels;
+  const rows::loops& kernels = rows::pick_loops(loops == cpu_loops::baseline);
   int64_t d = w.hidden(), k_count = kept.size(0);
   at::Tensor xs = x.reshape({-1, d}).to(at::kFloat).contiguous();  // [N, d]
   int64_t tokens = xs.size(0);
@@ -54,10 +38,11 @@ at::Tensor sparse_mlp_cpu(const sparse_mlp_weights& w, const at::Tensor& x, cons
   rows::element type = dtype == at::kFloat ? rows::element::f32 : rows::element::bf16;
   rows::hidden_args ha;
   ha.type = type;
-  ha.swiglu = w.kind == mlp_kind::swiglu;
+  bool swiglu = w.kind == mlp_kind::swiglu;
+  ha.act = swiglu ? rows::activation::silu_gated : rows::activation::relu;
   ha.d = d;
   ha.w_in = w.w_in.data_ptr();
-  ha.w_up = ha.swiglu ? w.w_up.data_ptr() : nullptr;
+  ha.w_up = swiglu ? w.w_up.data_ptr() : nullptr;
   ha.b_in = w.b_in.defined() ? w.b_in.data_ptr<float>() : nullptr;
   ha.b_up = w.b_up.defined() ? w.b_up.data_ptr<float>() : nullptr;
   ha.kept = idx.data_ptr<int64_t>();

@@ -8,13 +8,14 @@
 namespace harness::sparse_mlp_rows {
 
 enum class element { f32, bf16 };
+enum class activation { silu_gated, relu, none };  // SiLU(in) * up, ReLU(in), or in itself
 
 struct hidden_args {
   element type = element::f32;
-  bool swiglu = true;          // SiLU(in) * up; otherwise ReLU(in)
+  activation act = activation::silu_gated;
   int64_t d = 0;
   const void* w_in = nullptr;  // [F, d]
-  const void* w_up = nullptr;  // [F, d], SwiGLU only
+  const void* w_up = nullptr;  // [F, d], silu_gated only
   const float* b_in = nullptr;  // [F] or null
   const float* b_up = nullptr;  // [F] or null
   const int64_t* kept = nullptr;  // [K]
@@ -39,6 +40,14 @@ struct out_args {
 using hidden_fn = void (*)(const hidden_args&, int64_t k0, int64_t k1);
 // Output columns [c0, c1) of out += h . w_out_t[kept].
 using out_fn = void (*)(const out_args&, int64_t c0, int64_t c1);
+
+struct loops {
+  hidden_fn hidden;
+  out_fn out;
+};
+// The AVX2+FMA loops when they were built and the CPU has both, else (or with baseline_only) the
+// baseline ones (sparse_mlp_rows_pick.cpp).
+const loops& pick_loops(bool baseline_only);
 
 namespace baseline {
 void hidden_range(const hidden_args& a, int64_t k0, int64_t k1);

@@ -42,11 +42,11 @@ void hidden_rows(const hidden_args& a, int64_t k0, int64_t k1) {
     for (int64_t n = 0; n < a.tokens; ++n) {
       const float* x = a.x + n * a.d;
       float pre = dot(w_in + f * a.d, x, a.d) + (a.b_in ? a.b_in[f] : 0.0f);
-      float act;
-      if (a.swiglu) {
+      float act = pre;
+      if (a.act == activation::silu_gated) {
         float up = dot(w_up + f * a.d, x, a.d) + (a.b_up ? a.b_up[f] : 0.0f);
         act = pre / (1.0f + std::exp(-pre)) * up;
-      } else {
+      } else if (a.act == activation::relu) {
         act = pre > 0.0f ? pre : 0.0f;
       }
       a.h[n * a.k_count + k] = act;

@@ -30,10 +30,7 @@ constexpr double nmse_f32 = 1e-7;
 constexpr double nmse_bf16_vs_bf16 = 1e-4;
 constexpr double nmse_bf16_vs_f32 = 1e-5;
 
-double nmse(const at::Tensor& actual, const at::Tensor& expected) {
-  at::Tensor a = actual.to(at::kDouble), b = expected.to(at::kDouble);
-  return (a - b).pow(2).sum().item<double>() / b.pow(2).sum().item<double>();
-}
+using test::nmse;
 
 // Random weights with unit-scale outputs; d and F not multiples of the kernels' lanes or row groups.
 sparse_mlp_weights random_mlp(mlp_kind kind, int64_t d, int64_t f, at::ScalarType dtype, bool biases) {
