@@ -28,6 +28,7 @@ bench: build
 	$(BUILD)/bench/bench_tokenizer
 	$(BUILD)/bench/bench_runtime
 	$(BUILD)/bench/bench_kernels
+	$(BUILD)/bench/bench_head_sparse_attention
 
 clean:
 	rm -rf $(BUILD)

@@ -11,8 +11,6 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
 
@@ -48,17 +46,6 @@ at::Tensor dense_mlp(const mlp_case& c) {
   at::Tensor pre = at::linear(c.x, c.w_in, c.b_in);  // [1, F]
   at::Tensor act = c.w_up.defined() ? at::silu(pre) * at::linear(c.x, c.w_up) : at::relu(pre);
   return at::linear(act, c.w_out, c.b_out);  // [1, d]
-}
-
-double median_seconds(const std::function<void()>& fn, int reps) {
-  std::vector<double> t;
-  for (int i = 0; i < reps + 3; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    fn();
-    if (i >= 3) t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::nth_element(t.begin(), t.begin() + reps / 2, t.end());
-  return t[reps / 2];
 }
 
 // Holds one case at a time (fp32 OPT-6.7B shapes alone are 0.8 GB).
@@ -99,16 +86,6 @@ void common_counters(benchmark::State& state, const mlp_case& c, double bytes) {
   state.counters["weight_GBps"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["read_bw_GBps"] = measured_read_bandwidth() / 1e9;
   state.counters["dense_us"] = c.dense_seconds * 1e6;
-}
-
-// Seconds per iteration of `fn` over the state's loop, timed here so counters can be plain ratios.
-template <typename F>
-double timed_loop(benchmark::State& state, F fn) {
-  auto t0 = std::chrono::steady_clock::now();
-  int64_t i = 0;
-  for (auto _ : state) fn(i++);
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return elapsed / static_cast<double>(std::max<int64_t>(i, 1));
 }
 
 void bm_dense(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype) {
