@@ -1,7 +1,8 @@
 // sparse_mlp_rows.h: the inner loops of the CPU sparse MLP on raw pointers (no libtorch), compiled twice:
-// for the baseline x86-64 ISA and for AVX2+FMA (sparse_mlp_rows_avx2.cpp); sparse_mlp_cpu.cpp picks one at
-// run time and splits the work across threads. Weights are fp32 or bf16 (raw uint16 bits); every
-// accumulation is fp32. Shapes: N tokens, d hidden size, K kept neurons.
+// for the baseline x86-64 ISA and for AVX2+FMA (sparse_mlp_rows_avx2.cpp); pick_loops chooses at run time
+// and the callers split the work across threads. Weights are fp32 or bf16 (raw uint16 bits); every
+// accumulation is fp32. Shapes: N tokens, d hidden size, K kept neurons -- or kept rows: head-sparse
+// attention (head_sparse_attention_cpu.cpp) runs its Q/K/V and output projections through the same loops.
 #pragma once
 #include <cstdint>
 
