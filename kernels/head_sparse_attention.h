@@ -55,5 +55,8 @@ at::Tensor head_sparse_attention_reference(const head_sparse_attention_weights& 
                                            const at::Tensor& kept_heads);
 at::Tensor head_sparse_attention_cpu(const head_sparse_attention_weights& w, const decode_step& step,
                                      const at::Tensor& kept_heads, cpu_loops loops = cpu_loops::best);
+// Built when sparse_mlp_cuda_built(); otherwise throws harness_error.
+at::Tensor head_sparse_attention_cuda(const head_sparse_attention_weights& w, const decode_step& step,
+                                      const at::Tensor& kept_heads);
 
 }  // namespace harness

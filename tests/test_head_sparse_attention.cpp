@@ -9,6 +9,7 @@
 
 #include "kernels/head_sparse_attention.h"
 #include "runtime/checkpoint.h"
+#include "runtime/error.h"
 #include "runtime/layers.h"
 #include "runtime/model.h"
 #include "runtime/rope.h"
@@ -180,6 +181,40 @@ CATCH_TEST_CASE("head-sparse attention: the kernel equals the model's attn_out o
     CATCH_INFO(kept.size() << " heads kept, NMSE " << err);
     CATCH_CHECK(err < 1e-7);
   }
+}
+
+CATCH_TEST_CASE("head-sparse attention: the CUDA variant matches the reference when a GPU is present",
+                "[kernels][cuda]") {
+  if (!sparse_mlp_cuda_built() || !at::hasCUDA()) {
+    // Without CUDA code, or on CPU tensors, the CUDA variant is a clear error rather than a crash.
+    attention_case c = random_case(8, 2, 16, 96, false, true, at::kFloat, 5);
+    CATCH_CHECK_THROWS_AS(head_sparse_attention_cuda(c.w, c.step, heads_tensor({1})), harness_error);
+    CATCH_WARN("no CUDA build or no GPU: the CUDA head-sparse attention was not run");
+    return;
+  }
+  c10::NoGradGuard no_grad;
+  at::Device gpu(at::kCUDA);
+  for (at::ScalarType dtype : {at::kFloat, at::kBFloat16})
+    for (bool gqa : {true, false}) {
+      attention_case c =
+          gqa ? random_case(8, 2, 16, 96, false, true, dtype, 5) : random_case(4, 4, 16, 64, true, false, dtype, 7);
+      head_sparse_attention_weights g = c.w;
+      for (at::Tensor* t : {&g.w_q, &g.w_k, &g.w_v, &g.w_o_t, &g.b_q, &g.b_k, &g.b_v, &g.b_o})
+        if (t->defined()) *t = t->to(gpu);
+      double bound = dtype == at::kFloat ? 1e-7 : 1e-4;
+      for (std::vector<int64_t> kept : {std::vector<int64_t>{0, 1, 2, 3}, {1, 2}, {3}}) {
+        decode_step ref_step = with_fresh_caches(c.step);
+        decode_step gpu_step = ref_step;
+        for (at::Tensor* t : {&gpu_step.x, &gpu_step.cos, &gpu_step.sin, &gpu_step.k_cache, &gpu_step.v_cache})
+          if (t->defined()) *t = t->to(gpu);
+        at::Tensor got = head_sparse_attention_cuda(g, gpu_step, heads_tensor(kept).to(gpu)).cpu();
+        at::Tensor expected = head_sparse_attention_reference(c.w, ref_step, heads_tensor(kept));
+        CATCH_INFO("CUDA " << c10::toString(dtype) << (gqa ? " GQA" : " MHA") << " kept " << kept.size());
+        CATCH_CHECK(nmse(got, expected) < bound);
+        CATCH_CHECK(nmse(gpu_step.k_cache.cpu(), ref_step.k_cache) < bound);
+        CATCH_CHECK(nmse(gpu_step.v_cache.cpu(), ref_step.v_cache) < bound);
+      }
+    }
 }
 
 }  // namespace harness
