@@ -30,6 +30,8 @@ bench: build
 	$(BUILD)/bench/bench_tokenizer
 	$(BUILD)/bench/bench_runtime
 	$(BUILD)/bench/bench_predictors
+	$(BUILD)/bench/bench_kernels
+	$(BUILD)/bench/bench_head_sparse_attention
 
 clean:
 	rm -rf $(BUILD)

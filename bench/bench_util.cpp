@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -28,6 +29,17 @@ double measured_read_bandwidth() {
     return best;
   }();
   return bandwidth;
+}
+
+double median_seconds(const std::function<void()>& fn, int reps) {
+  std::vector<double> t;
+  for (int i = 0; i < reps + 3; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    fn();
+    if (i >= 3) t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(t.begin(), t.begin() + reps / 2, t.end());
+  return t[reps / 2];
 }
 
 namespace {

@@ -1,12 +1,29 @@
 // bench_util.h: what the benchmarks share: the machine's measured memory bandwidth, resident-memory
 // readings, and the synthetic Llama-3.2-1B-shaped checkpoint (written once, then reused).
 #pragma once
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 namespace harness::bench {
 
 // Bytes per second of a streaming read over 1 GiB (a multi-threaded sum), measured once per process.
 double measured_read_bandwidth();
+// Median wall seconds of `reps` calls of fn, after 3 warm-up calls.
+double median_seconds(const std::function<void()>& fn, int reps);
+// Runs fn(i) for each iteration i of the state's loop; returns wall seconds per iteration (timed here so
+// counters can be plain ratios such as a speedup).
+template <typename F>
+double timed_loop(benchmark::State& state, F fn) {
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t i = 0;
+  for (auto _ : state) fn(i++);
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return elapsed / static_cast<double>(std::max<int64_t>(i, 1));
+}
 // Current and peak (since the last reset) resident set size of this process, in bytes.
 uint64_t current_rss_bytes();
 uint64_t peak_rss_bytes();

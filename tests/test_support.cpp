@@ -30,6 +30,11 @@ temp_dir::~temp_dir() {
   fs::remove_all(path_, ec);
 }
 
+double nmse(const at::Tensor& actual, const at::Tensor& expected) {
+  at::Tensor a = actual.to(at::kDouble), b = expected.to(at::kDouble);
+  return (a - b).pow(2).sum().item<double>() / b.pow(2).sum().item<double>();
+}
+
 closeness all_close(const at::Tensor& actual, const at::Tensor& expected, double atol, double rtol) {
   closeness c;
   if (actual.sizes() != expected.sizes()) {

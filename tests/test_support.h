@@ -32,6 +32,9 @@ struct closeness {
 // |actual - expected| <= atol + rtol * |expected| everywhere (shapes must match).
 closeness all_close(const at::Tensor& actual, const at::Tensor& expected, double atol, double rtol);
 
+// Normalised mean squared error sum((a-b)^2) / sum(b^2) in float64, as llama.cpp's test-backend-ops.
+double nmse(const at::Tensor& actual, const at::Tensor& expected);
+
 // Copies a fixture model (config.json + weights) into `dir`, so a test may edit it.
 void copy_model(const std::filesystem::path& from, const std::filesystem::path& to);
 

@@ -1,0 +1,136 @@
+// Head-sparse decode attention on CPU for one new token at Llama-3.2-3B's shapes (d 3072, 24 query heads,
+// 8 KV heads, head dim 128, RoPE), fp32 and bf16, random weights and caches, 512 and 2048 cached tokens.
+//   dense_attention/...     libtorch: full Q/K/V projections, attention over the cache (one matmul per KV
+//                           group), o_proj; no RoPE
+//   head_sparse/.../s       the CPU kernel keeping round(24 * (1 - s)) random query heads (a different
+//                           set each iteration, 16 in rotation); KV groups with no kept head are skipped
+// Counters: speedup over the dense step (median of 30 runs, dense_us) and over the kernel keeping every
+// head; bytes_GBps = (weight rows read + kept groups' cache rows read) / wall time.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include <c10/core/GradMode.h>
+#include <fmt/format.h>
+
+#include "bench/bench_util.h"
+#include "kernels/head_sparse_attention.h"
+
+namespace harness::bench {
+namespace {
+
+constexpr int64_t d = 3072, heads = 24, kv_heads = 8, hd = 128;
+constexpr int kept_set_count = 16;
+
+struct attention_case {
+  at::Tensor o_proj;  // [d, H*hd] checkpoint layout, for the dense step
+  head_sparse_attention_weights w;
+  decode_step step;
+  double dense_seconds = 0, all_kept_seconds = 0;
+};
+
+at::Tensor dense_step(const attention_case& c) {
+  const decode_step& s = c.step;
+  int64_t length = s.past + 1, group = heads / kv_heads;
+  at::Tensor q = at::linear(s.x, c.w.w_q).view({1, kv_heads, group, hd});  // [1, KV, H/KV, hd]
+  at::Tensor k = at::linear(s.x, c.w.w_k).view({1, kv_heads, hd});        // [1, KV, hd]
+  at::Tensor v = at::linear(s.x, c.w.w_v).view({1, kv_heads, hd});
+  s.k_cache.select(2, s.past).copy_(k);
+  s.v_cache.select(2, s.past).copy_(v);
+  // A group's query heads share one matmul against its keys: no copy of the cache per query head.
+  at::Tensor keys = s.k_cache.narrow(2, 0, length);  // [1, KV, S, hd]
+  at::Tensor values = s.v_cache.narrow(2, 0, length);
+  at::Tensor probs = at::softmax(at::matmul(q, keys.transpose(2, 3)) * s.score_scale, -1, at::kFloat);
+  at::Tensor out = at::matmul(probs.to(q.scalar_type()), values).reshape({1, heads * hd});  // [1, H*hd]
+  return at::linear(out, c.o_proj);                                                          // [1, d]
+}
+
+attention_case& get_case(at::ScalarType dtype, int64_t context) {
+  static std::string current;
+  static std::unique_ptr<attention_case> held;
+  std::string key = fmt::format("{}/{}", c10::toString(dtype), context);
+  if (key == current) return *held;
+  held.reset();
+  at::manual_seed(1);
+  auto m = [&](int64_t r, int64_t c) { return (at::randn({r, c}) / std::sqrt(double(c))).to(dtype); };
+  auto c = std::make_unique<attention_case>();
+  c->o_proj = m(d, heads * hd);
+  c->w = prepare_head_sparse_attention(m(heads * hd, d), m(kv_heads * hd, d), m(kv_heads * hd, d), c->o_proj, heads,
+                                       kv_heads);
+  c->step.x = at::randn({1, d}).to(dtype);
+  c->step.k_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
+  c->step.v_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
+  c->step.past = context;
+  c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  at::Tensor angle = at::rand({1, hd / 2}) * 6.0;
+  c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
+  c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
+  c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(*c)); }, 30);
+  at::Tensor all = at::arange(heads, at::kLong);
+  c->all_kept_seconds =
+      median_seconds([&] { benchmark::DoNotOptimize(head_sparse_attention_cpu(c->w, c->step, all)); }, 30);
+  held = std::move(c);
+  current = key;
+  return *held;
+}
+
+// Bytes a step must read: Q and o_proj rows of the kept heads, K/V rows and cache of the kept groups.
+double step_bytes(int64_t kept_heads, int64_t kept_groups, int64_t length, at::ScalarType dtype) {
+  double rows = static_cast<double>(2 * kept_heads * hd * d + 2 * kept_groups * hd * d);
+  double cache = static_cast<double>(2 * kept_groups * length * hd);
+  return (rows + cache) * static_cast<double>(at::elementSize(dtype));
+}
+
+void bm_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
+  c10::NoGradGuard no_grad;
+  attention_case& c = get_case(dtype, context);
+  double seconds = timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_step(c)); });
+  state.counters["bytes_GBps"] = step_bytes(heads, kv_heads, context + 1, dtype) / seconds / 1e9;
+  state.counters["read_bw_GBps"] = measured_read_bandwidth() / 1e9;
+}
+
+void bm_sparse(benchmark::State& state, at::ScalarType dtype, int64_t context, double sparsity) {
+  c10::NoGradGuard no_grad;
+  attention_case& c = get_case(dtype, context);
+  int64_t kept = std::llround(static_cast<double>(heads) * (1.0 - sparsity));
+  std::vector<at::Tensor> sets;
+  double groups = 0;
+  for (int i = 0; i < kept_set_count; ++i) {
+    sets.push_back(std::get<0>(at::randperm(heads).narrow(0, 0, kept).sort()));
+    groups += static_cast<double>(kept_kv_groups(sets.back(), heads, kv_heads).numel()) / kept_set_count;
+  }
+  double seconds = timed_loop(state, [&](int64_t i) {
+    benchmark::DoNotOptimize(head_sparse_attention_cpu(c.w, c.step, sets[i % kept_set_count]));
+  });
+  state.counters["kept_groups"] = groups;
+  state.counters["speedup"] = c.dense_seconds / seconds;
+  state.counters["speedup_vs_all_kept"] = c.all_kept_seconds / seconds;
+  state.counters["bytes_GBps"] =
+      step_bytes(kept, std::llround(groups), context + 1, dtype) / seconds / 1e9;
+  state.counters["dense_us"] = c.dense_seconds * 1e6;
+}
+
+void register_all() {
+  for (at::ScalarType dtype : {at::kFloat, at::kBFloat16})
+    for (int64_t context : {512, 2048}) {
+      std::string tag = fmt::format("llama-3.2-3b/{}/ctx={}", dtype == at::kFloat ? "f32" : "bf16", context);
+      benchmark::RegisterBenchmark(("dense_attention/" + tag).c_str(), bm_dense, dtype, context)
+          ->Unit(benchmark::kMicrosecond);
+      for (double sparsity : {0.0, 0.5, 0.7, 0.9})
+        benchmark::RegisterBenchmark(fmt::format("head_sparse/{}/s={:.2f}", tag, sparsity).c_str(), bm_sparse, dtype,
+                                     context, sparsity)
+            ->Unit(benchmark::kMicrosecond);
+    }
+}
+
+}  // namespace
+}  // namespace harness::bench
+
+int main(int argc, char** argv) {
+  harness::bench::register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
