@@ -33,7 +33,7 @@ token_request encode_request(const tokenizer& tok, const ll_request& request, bo
 }
 
 std::vector<ll_score> score_requests(causal_lm& model, const std::vector<token_request>& requests, int64_t batch,
-                                     const std::function<void(int64_t, int64_t)>& on_rows) {
+                                     const std::function<void(int64_t, int64_t)>& on_rows, mask_source* masks) {
   c10::NoGradGuard no_grad;
   const int64_t max_length = model.config().max_position_embeddings;
   // One row per distinct input; each request remembers its row.
@@ -72,7 +72,9 @@ std::vector<ll_score> score_requests(causal_lm& model, const std::vector<token_r
       const std::vector<int64_t>& row = rows[order[first + k]];
       input[static_cast<int64_t>(k)].narrow(0, 0, static_cast<int64_t>(row.size())).copy_(at::tensor(row, at::kLong));
     }
-    at::Tensor logits = model.forward({input.to(model.device()), {}, {}}, forward_options{}).logits;  // [b, T, V]
+    forward_options options;
+    options.dynamic_masks = masks;
+    at::Tensor logits = model.forward({input.to(model.device()), {}, {}}, options).logits;  // [b, T, V]
     for (size_t k = 0; k < count; ++k) {
       size_t row = order[first + k];
       int64_t length = static_cast<int64_t>(rows[row].size());

@@ -36,8 +36,10 @@ struct ll_score {
 // to the model's max_position_embeddings (as lm-eval does). Requests with identical inputs share one
 // row (MMLU's four one-token answers are one forward). Rows run longest first, `batch` at a time,
 // padded on the right: with causal attention no real token sees the padding after it, so no mask
-// is needed. `on_rows(done, total)` reports progress in rows.
+// is needed. `on_rows(done, total)` reports progress in rows. With `masks`, every forward runs sparse
+// as the mask source decides.
 std::vector<ll_score> score_requests(causal_lm& model, const std::vector<token_request>& requests, int64_t batch,
-                                     const std::function<void(int64_t, int64_t)>& on_rows = {});
+                                     const std::function<void(int64_t, int64_t)>& on_rows = {},
+                                     mask_source* masks = nullptr);
 
 }  // namespace harness

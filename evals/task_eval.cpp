@@ -70,7 +70,7 @@ task_result aggregate_task(const task_spec& task, const std::vector<task_doc>& d
 }
 
 task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
-                          scoring_mode mode, int64_t batch, const std::function<void(int64_t, int64_t)>& on_rows) {
+                          scoring_mode mode, int64_t batch, const std::function<void(int64_t, int64_t)>& on_rows, mask_source* masks) {
   bool add_bos = mode == scoring_mode::lm_eval && tok.adds_bos_by_default();
   std::vector<token_request> requests;
   int64_t alone = 0;
@@ -84,7 +84,7 @@ task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spe
     rows = total;
     if (on_rows) on_rows(done, total);
   };
-  task_result r = aggregate_task(task, docs, score_requests(model, requests, batch, count_rows), mode);
+  task_result r = aggregate_task(task, docs, score_requests(model, requests, batch, count_rows, masks), mode);
   r.rows = rows;
   r.continuations_alone = alone;
   return r;

@@ -36,9 +36,10 @@ struct task_result {
   std::vector<doc_record> docs;
 };
 
-// `on_rows(done, total)` reports progress in forward rows.
+// `on_rows(done, total)` reports progress in forward rows; `masks` makes every forward sparse.
 task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
-                          scoring_mode mode, int64_t batch, const std::function<void(int64_t, int64_t)>& on_rows = {});
+                          scoring_mode mode, int64_t batch, const std::function<void(int64_t, int64_t)>& on_rows = {},
+                          mask_source* masks = nullptr);
 
 // Aggregation alone (tested on hand-made scores): metrics from per-request scores in document order.
 task_result aggregate_task(const task_spec& task, const std::vector<task_doc>& docs, const std::vector<ll_score>& scores,

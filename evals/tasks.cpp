@@ -250,4 +250,23 @@ std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir
   return docs;
 }
 
+std::vector<std::string> task_input_files(const task_spec& spec, const std::string& data_dir, int shots) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> given;
+  for (const std::string& f : spec.files) given.push_back(spec.reader == "mmlu" ? fs::path(data_dir) / f / "test" : fs::path(data_dir) / f);
+  if (!spec.fewshot_files.empty() && shots > 0) given.push_back(fs::path(data_dir) / spec.fewshot_files / "dev");
+  std::vector<std::string> files;
+  for (const fs::path& p : given) {
+    if (!fs::is_directory(p)) {
+      files.push_back(p.lexically_normal().string());
+      continue;
+    }
+    std::vector<std::string> inside;
+    for (const auto& entry : fs::directory_iterator(p)) inside.push_back(entry.path().string());
+    std::sort(inside.begin(), inside.end());
+    files.insert(files.end(), inside.begin(), inside.end());
+  }
+  return files;
+}
+
 }  // namespace harness

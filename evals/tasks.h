@@ -54,6 +54,9 @@ struct task_doc {
 // Documents of a task from `data_dir`, with `shots` few-shot examples (-1: the task's default),
 // at most `limit` per task (MMLU: per subject, as lm-eval limits each subtask; 0 = all).
 std::vector<task_doc> build_task_docs(const task_spec& task, const std::string& data_dir, int shots, int64_t limit);
+// The files a task reads from data_dir (to hash into results): folders (MMLU's splits) stand for every
+// file in them, sorted.
+std::vector<std::string> task_input_files(const task_spec& task, const std::string& data_dir, int shots);
 
 // Text preprocessing of lm-eval's HellaSwag (strip, " [title]" -> ". ", drop "[...]", "  " -> " ").
 std::string hellaswag_preprocess(const std::string& text);

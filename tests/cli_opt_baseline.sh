@@ -8,16 +8,19 @@ rm -rf "$work"
 "$harness" run opt_baseline --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
   --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 1000 --seqlen 128 --epochs 2 --rank 32 \
   --mlp-sparsity 0.5,0.9 --head-sparsity 0.5 --eval-seqlen 128 --eval-windows 2 --error-windows 1 \
-  --work "$work/runs" --out "$work/results"
+  --tasks piqa --task-data "$src/data/eval" --task-limit 4 --work "$work/runs" --out "$work/results"
+"$harness" run zero_shot --model "$model" --data "$src/data/eval" --tasks piqa --limit 4 --out "$work/zero-shot"
 if "$harness" run opt_baseline --model "$src/data/models/tinystories-656k" --work "$work/runs" --out "$work/results" 2> "$work/err"; then
   echo "opt_baseline accepted a Llama checkpoint"; exit 1
 fi
 grep -q "is a llama checkpoint; this case runs opt models" "$work/err"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work/results"
-"$python" - "$work/results" <<'PY'
+"$python" - "$work/results" "$work/zero-shot" <<'PY'
 import json, pathlib, sys
 [path] = pathlib.Path(sys.argv[1]).rglob("*.json")
 m = json.loads(path.read_text())["metrics"]
+[zero_shot] = pathlib.Path(sys.argv[2]).rglob("*.json")
+alone = json.loads(zero_shot.read_text())["metrics"]["tasks"]["piqa"]
 assert m["architecture"] == "opt" and m["labels"]["mlp_rule"] == "positive" and m["labels"]["head_granularity"] == "query"
 mlp = m["predictors"]["mlp"]
 assert sorted(mlp) == ["attn_in", "attn_in-1", "mlp_in"], sorted(mlp)
@@ -29,6 +32,11 @@ levels = [(s["masks"], s["mlp_sparsity"], s["head_sparsity"]) for s in m["sparse
 assert levels == [("dense", 0, 0), ("oracle", 0.5, 0), ("oracle", 0.9, 0), ("oracle", 0, 0.5),
                   ("predicted", 0.5, 0), ("predicted", 0.9, 0), ("predicted", 0, 0.5)], levels
 dense = m["sparse_inference"][0]
+# The dense level scores the task exactly as the zero_shot case does; every level scores it.
+assert dense["zero_shot"]["piqa"]["acc"]["docs"] == 4
+for metric in ("acc", "acc_norm"):
+    assert dense["zero_shot"]["piqa"][metric]["value"] == alone[metric]["value"], (metric, dense["zero_shot"], alone)
+assert all("piqa" in level["zero_shot"] for level in m["sparse_inference"])
 assert all(e == 0 for e in dense["block_output_rel_error"])
 assert all(e > 0 for e in m["sparse_inference"][2]["block_output_rel_error"])
 print("opt_baseline result checked:", path)

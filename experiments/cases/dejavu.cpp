@@ -14,6 +14,7 @@
 #include "evals/block_error.h"
 #include "evals/documents.h"
 #include "evals/perplexity.h"
+#include "evals/task_eval.h"
 #include "experiments/cases/cases.h"
 #include "experiments/progress.h"
 #include "experiments/result.h"
@@ -93,6 +94,11 @@ class dejavu_run {
     std::vector<int64_t> ids;  // the whole text tokenised once
   };
   std::vector<eval_text> evals_;
+  struct eval_task {
+    const task_spec* spec;
+    std::vector<task_doc> docs;
+  };
+  std::vector<eval_task> tasks_;  // zero-shot tasks scored at every sparsity level
   nlohmann::json metrics_;
 };
 
@@ -126,6 +132,7 @@ void dejavu_run::run() {
   doc_.add_input_files("tokenizer", tok_->files());
   doc_.add_input_files("train_data", {args_.get("train-data")});
   doc_.add_input_files("eval_data", args_.get_list("eval-data"));
+  for (const eval_task& task : tasks_) doc_.add_input_files("task:" + task.spec->name, task_input_files(*task.spec, args_.get("task-data"), 0));
   doc_.set_environment(describe_environment(device));
   doc_.metrics() = metrics_;
   std::cout << "result: " << doc_.write_for_model(args_.get("out"), model_dir) << "\n";
@@ -311,6 +318,12 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
                                   {"mean_nll", ppl.mean_nll},      {"nll_stderr", ppl.nll_stderr},
                                   {"tokens_scored", ppl.tokens_scored}, {"windows", ppl.windows}};
   }
+  for (const eval_task& task : tasks_) {
+    task_result r = evaluate_task(*model_, *tok_, *task.spec, task.docs, parse_scoring_mode(args_.get("task-mode")),
+                                  args_.get_int("batch"), {}, source.get());
+    for (const auto& [name, m] : r.metrics)
+      j["zero_shot"][task.spec->name][name] = {{"value", m.mean}, {"stderr", m.se}, {"docs", task.docs.size()}};
+  }
   // Each layer's output error, on the first windows of the first text.
   const std::vector<int64_t>& ids = evals_.front().ids;
   std::vector<ppl_window> windows = plan_windows(protocol, static_cast<int64_t>(ids.size()));
@@ -343,6 +356,11 @@ void dejavu_run::sparse_sweep() {
     evals_.push_back(std::move(e));
   }
   if (evals_.empty()) fail("--eval-data: give at least one text");
+  for (const std::string& name : args_.get_list("tasks")) {
+    const task_spec& spec = find_task(name);
+    tasks_.push_back({&spec, build_task_docs(spec, args_.get("task-data"), 0, args_.get_int("task-limit"))});
+  }
+  if (args_.get_int("task-limit") > 0 && !tasks_.empty()) doc_.mark_invalid("--task-limit scores only part of each task");
   // The dense model once, then per mask kind each MLP level with dense attention and each head level
   // with a dense MLP.
   std::vector<std::pair<double, double>> levels;
@@ -396,6 +414,10 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
           {"eval-seqlen", "512", "perplexity window (ppl.nonoverlap)"},
           {"eval-windows", "0", "at most this many perplexity windows (0: all; a limit marks the result INVALID)"},
           {"error-windows", "4", "windows over which each layer's output error is measured"},
+          {"tasks", "", "zero-shot tasks scored at every sparsity level (e.g. arc_easy,piqa); empty: none"},
+          {"task-data", "data/eval", "data directory of the tasks (laid out as ../shared/data/eval)"},
+          {"task-limit", "0", "at most this many documents per task (0: all; a limit marks the result INVALID)"},
+          {"task-mode", "lm-eval", "task scoring: lm-eval or dejavu (mean per-token log-prob, no BOS)"},
           {"work", "runs", "where units (recording, predictors, sparse levels) are kept"},
           {"resume", "false", "true: reuse the finished units of an interrupted run with the same configuration"},
           {"device", "cpu", "cpu, cuda or cuda:N"},
@@ -404,9 +426,10 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
 }
 
 std::map<std::string, std::map<std::string, std::string>> dejavu_presets() {
-  return {{"tiny", {{"rows", "20000"}, {"epochs", "10"}, {"eval-windows", "64"}}},
+  return {{"tiny", {{"rows", "20000"}, {"epochs", "10"}, {"eval-windows", "64"}, {"tasks", "arc_easy,piqa,winogrande,hellaswag"}}},
           {"paper", {{"rows", "400000"}, {"seqlen", "2048"}, {"epochs", "20"}, {"eval-seqlen", "2048"}, {"device", "cuda"},
-                     {"dtype", "bf16"},
+                     {"dtype", "bf16"}, {"task-data", "../shared/data/eval"},
+                     {"tasks", "boolq,winogrande,rte,arc_easy,arc_challenge,hellaswag,openbookqa,piqa"},
                      {"mlp-inputs", "mlp_in,attn_in,attn_in-1,attn_in-2,attn_in-3,attn_in-4"},
                      {"head-inputs", "attn_in,attn_in-1,attn_in-2,attn_in-3,attn_in-4"}}}};
 }

@@ -4,12 +4,11 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <memory>
-#include <sstream>
 
 #include <fmt/ranges.h>
 
 #include "evals/task_eval.h"
+#include "experiments/progress.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
@@ -17,48 +16,6 @@
 namespace harness {
 
 namespace {
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string part; std::getline(in, part, ',');)
-    if (!part.empty()) parts.push_back(part);
-  return parts;
-}
-
-// Progress on stderr (rows done, rate, ETA) for one task, at most every 2 seconds and at the end.
-std::function<void(int64_t, int64_t)> progress_printer(const std::string& label) {
-  auto start = std::chrono::steady_clock::now();
-  auto last = std::make_shared<double>(-1e9);
-  return [label, start, last](int64_t done, int64_t total) {
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (s - *last < 2.0 && done != total) return;
-    *last = s;
-    double rate = done / std::max(s, 1e-9);
-    std::cerr << fmt::format("{}: row {}/{} ({:.1f}/s, ETA {:.0f} s)\n", label, done, total, rate,
-                             (total - done) / std::max(rate, 1e-9));
-  };
-}
-
-// The files a task read: folders (MMLU's splits) stand for every file in them, sorted.
-std::vector<std::string> task_files(const task_spec& spec, const std::string& data_dir, int shots) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> given;
-  for (const std::string& f : spec.files) given.push_back(spec.reader == "mmlu" ? fs::path(data_dir) / f / "test" : fs::path(data_dir) / f);
-  if (!spec.fewshot_files.empty() && shots > 0) given.push_back(fs::path(data_dir) / spec.fewshot_files / "dev");
-  std::vector<std::string> files;
-  for (const fs::path& p : given) {
-    if (!fs::is_directory(p)) {
-      files.push_back(p.lexically_normal().string());
-      continue;
-    }
-    std::vector<std::string> inside;
-    for (const auto& entry : fs::directory_iterator(p)) inside.push_back(entry.path().string());
-    std::sort(inside.begin(), inside.end());
-    files.insert(files.end(), inside.begin(), inside.end());
-  }
-  return files;
-}
 
 nlohmann::json to_json(const mean_se& m) { return {{"value", m.mean}, {"stderr", m.se}}; }
 
@@ -108,7 +65,7 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
   scoring_mode mode = parse_scoring_mode(args.get("mode"));
   int64_t limit = args.get_int("limit"), batch = args.get_int("batch");
   int shots = static_cast<int>(args.get_int("shots"));
-  std::vector<std::string> names = split_commas(args.get("tasks"));
+  std::vector<std::string> names = args.get_list("tasks");
   if (names.empty()) fail("{}: --tasks names no task", case_name);
   std::vector<const task_spec*> specs;
   for (const std::string& name : names) specs.push_back(&find_task(name));  // unknown names fail before loading
@@ -125,14 +82,14 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
     auto t0 = clock::now();
     int task_shots = shots < 0 ? spec->default_shots : shots;
     std::vector<task_doc> docs = build_task_docs(*spec, data_dir, task_shots, limit);
-    task_result r = evaluate_task(*model, tok, *spec, docs, mode, batch, progress_printer(case_name + ": " + spec->name));
+    task_result r = evaluate_task(*model, tok, *spec, docs, mode, batch, progress_printer(case_name + ": " + spec->name, "rows"));
     double seconds = std::chrono::duration<double>(clock::now() - t0).count();
     std::string line = fmt::format("{} ({}-shot, {} docs):", spec->name, task_shots, docs.size());
     for (const auto& [name, m] : r.metrics) line += fmt::format(" {} {:.4f} +/- {:.4f}", name, m.mean, m.se);
     std::cout << line << fmt::format(" [{:.1f} s]\n", seconds);
     doc.metrics()["tasks"][spec->name] = task_json(*spec, task_shots, r);
     doc.add_timing(spec->name, seconds);
-    doc.add_input_files("data:" + spec->name, task_files(*spec, data_dir, task_shots));
+    doc.add_input_files("data:" + spec->name, task_input_files(*spec, data_dir, task_shots));
   }
   if (limit > 0) doc.mark_invalid(fmt::format("--limit {} scored only part of each task", limit));
   std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
