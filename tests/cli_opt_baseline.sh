@@ -8,7 +8,7 @@ rm -rf "$work"
 "$harness" run opt_baseline --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
   --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 1000 --seqlen 128 --epochs 2 --rank 32 \
   --mlp-sparsity 0.5,0.9 --head-sparsity 0.5 --eval-seqlen 128 --eval-windows 2 --error-windows 1 \
-  --tasks piqa --task-data "$src/data/eval" --task-limit 4 --work "$work/runs" --out "$work/results"
+  --dense-mlp-layers 2 --tasks piqa --task-data "$src/data/eval" --task-limit 4 --work "$work/runs" --out "$work/results"
 "$harness" run zero_shot --model "$model" --data "$src/data/eval" --tasks piqa --limit 4 --out "$work/zero-shot"
 if "$harness" run opt_baseline --model "$src/data/models/tinystories-656k" --work "$work/runs" --out "$work/results" 2> "$work/err"; then
   echo "opt_baseline accepted a Llama checkpoint"; exit 1
@@ -37,6 +37,8 @@ assert dense["zero_shot"]["piqa"]["acc"]["docs"] == 4
 for metric in ("acc", "acc_norm"):
     assert dense["zero_shot"]["piqa"][metric]["value"] == alone[metric]["value"], (metric, dense["zero_shot"], alone)
 assert all("piqa" in level["zero_shot"] for level in m["sparse_inference"])
+assert m["sparse_inference"][1]["dense_mlp_layers"] == [2]
+assert m["sparse_inference"][6]["dense_head_layers"] == [0]  # predicted heads read attn_in-1: layer 0 has none
 assert all(e == 0 for e in dense["block_output_rel_error"])
 assert all(e > 0 for e in m["sparse_inference"][2]["block_output_rel_error"])
 print("opt_baseline result checked:", path)

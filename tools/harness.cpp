@@ -40,6 +40,11 @@ void list_cases() {
     for (const auto& o : c.options)
       std::cout << fmt::format("    --{:<12} {} [default: {}]\n", o.name, o.help,
                                o.default_value.empty() ? "none" : o.default_value);
+    for (const auto& [name, values] : c.presets) {
+      std::string set;
+      for (const auto& [option, value] : values) set += fmt::format(" --{} {}", option, value);
+      std::cout << fmt::format("    --preset {}:{}\n", name, set);
+    }
   }
 }
 

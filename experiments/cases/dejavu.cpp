@@ -5,6 +5,7 @@
 // opt_baseline defaults to DejaVu's exact definitions, llama_sparse to the choices SwiGLU and GQA force
 // (README.md of predictors/ lists each). Work is split into units (the recording, one predictor, one
 // sparsity level) stored under --work; --resume reuses every finished unit.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -72,6 +73,7 @@ class dejavu_run {
   void run();
 
  private:
+  void check_options() const;
   void record();
   void calibrate();
   void set_stability();
@@ -102,7 +104,31 @@ class dejavu_run {
   nlohmann::json metrics_;
 };
 
+// Every option is parsed before the model is loaded, so a typo fails at once, not after the recording.
+void dejavu_run::check_options() const {
+  for (const char* list : {"mlp-sparsity", "head-sparsity"})
+    for (double s : args_.get_double_list(list))
+      if (!(s >= 0 && s < 1)) fail("--{}: sparsity {} is not in [0, 1)", list, s);
+  for (const char* list : {"mlp-inputs", "head-inputs"})
+    for (const std::string& name : args_.get_list(list)) parse_predictor_input(name);
+  for (const char* one : {"infer-mlp-input", "infer-head-input"}) parse_predictor_input(args_.get(one));
+  for (const std::string& kind : args_.get_list("masks"))
+    if (kind != "oracle" && kind != "predicted") fail("--masks: unknown kind '{}' (oracle, predicted)", kind);
+  for (const char* list : {"dense-mlp-layers", "dense-head-layers"}) args_.get_int_list(list);
+  for (const std::string& task : args_.get_list("tasks")) find_task(task);
+  parse_scoring_mode(args_.get("task-mode"));
+  mlp_label_rule_from_name(args_.get("mlp-label"));
+  if (args_.get("head-granularity") != "query" && args_.get("head-granularity") != "kv") fail("--head-granularity must be query or kv");
+  for (const char* number : {"mlp-label-sparsity", "head-fraction", "test-fraction", "lr-mlp", "lr-heads"}) args_.get_double(number);
+  for (const char* number : {"rows", "seqlen", "batch", "rank", "train-batch", "epochs", "seed", "eval-seqlen", "eval-windows",
+                             "error-windows", "task-limit"})
+    args_.get_int(number);
+  args_.get_bool("resume");
+  args_.get_bool("predictor-relu");
+}
+
 void dejavu_run::run() {
+  check_options();
   const std::string& model_dir = args_.get("model");
   if (model_dir.empty()) fail("{}: give --model (a Hugging Face checkpoint directory)", case_name_);
   at::Device device = parse_device(args_.get("device"));
@@ -256,7 +282,6 @@ nlohmann::json dejavu_run::train_one(const layer_target& target, const predictor
 void dejavu_run::train_all() {
   const model_config& c = model_->config();
   bool groups = args_.get("head-granularity") == "kv";
-  if (!groups && args_.get("head-granularity") != "query") fail("--head-granularity must be query or kv");
   std::vector<std::pair<layer_target, std::vector<std::string>>> plan = {
       {{"mlp", record_kind::mlp_label, c.intermediate_size}, args_.get_list("mlp-inputs")},
       {{"heads", record_kind::att_head_norm, groups ? c.num_kv_heads : c.num_heads}, args_.get_list("head-inputs")}};
@@ -282,7 +307,12 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
   std::vector<int64_t> dense_mlp, dense_heads;
   for (int64_t l = 0; l < std::min(mlp_in.lookback, c.num_layers); ++l) dense_mlp.push_back(l);
   for (int64_t l = 0; l < std::min(head_in.lookback, c.num_layers); ++l) dense_heads.push_back(l);
+  for (int64_t l : args_.get_int_list("dense-mlp-layers")) dense_mlp.push_back(l);
   for (int64_t l : args_.get_int_list("dense-head-layers")) dense_heads.push_back(l);
+  for (auto* list : {&dense_mlp, &dense_heads}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
   sparsity_plan plan = make_sparsity_plan(c, mlp_sparsity, head_sparsity, args_.get("head-granularity") == "kv", dense_mlp, dense_heads);
 
   std::unique_ptr<mask_source> source;
@@ -410,6 +440,7 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
           {"head-sparsity", "0.3,0.5", "attention sparsity levels (fraction of heads or KV groups dropped)"},
           {"infer-mlp-input", "attn_in", "input of the MLP predictor at inference (DejaVu's accuracy path: attn_in)"},
           {"infer-head-input", "attn_in-1", "input of the head predictor at inference (DejaVu: attn_in-1)"},
+          {"dense-mlp-layers", "", "layers whose MLP stays dense (DejaVu's LAYER: MLP predictors only below it)"},
           {"dense-head-layers", "", "layers whose attention stays dense (beyond those without a look-ahead input)"},
           {"eval-seqlen", "512", "perplexity window (ppl.nonoverlap)"},
           {"eval-windows", "0", "at most this many perplexity windows (0: all; a limit marks the result INVALID)"},
