@@ -14,10 +14,7 @@ record_stats record_documents(causal_lm& model, const tokenizer& tok, const std:
     std::vector<std::vector<int32_t>> rows;
     while (static_cast<int64_t>(rows.size()) < batch && next < documents.size()) {
       std::vector<int32_t> ids = tok.encode(documents[next++], tok.adds_bos_by_default());
-      for (int32_t id : ids)
-        if (id < 0 || id >= model.config().vocab_size)
-          fail("document {}: token id {} is outside the model's vocabulary of {}: tokenizer and model do not match", next, id,
-               model.config().vocab_size);
+      check_token_ids(ids, model.config(), fmt::format("document {}", next));
       if (static_cast<int64_t>(ids.size()) > seqlen) ids.resize(seqlen);
       if (!ids.empty()) rows.push_back(std::move(ids));
     }

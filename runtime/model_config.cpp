@@ -170,4 +170,11 @@ model_config read_model_config(const std::string& path) {
   return c;
 }
 
+void check_token_ids(const std::vector<int32_t>& ids, const model_config& config, const std::string& source) {
+  for (int32_t id : ids)
+    if (id < 0 || id >= config.vocab_size)
+      fail("{}: token id {} is outside the model's vocabulary of {}: tokenizer and model do not match", source, id,
+           config.vocab_size);
+}
+
 }  // namespace harness

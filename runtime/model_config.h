@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace harness {
 
@@ -49,5 +50,9 @@ struct model_config {
 };
 
 model_config read_model_config(const std::string& config_json_path);
+
+// Fails, naming `source`, when an id is outside the model's vocabulary [0, vocab_size): the tokenizer
+// that produced the ids does not belong to the model.
+void check_token_ids(const std::vector<int32_t>& ids, const model_config& config, const std::string& source);
 
 }  // namespace harness

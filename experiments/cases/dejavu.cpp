@@ -378,12 +378,8 @@ void dejavu_run::sparse_sweep() {
     std::string text;
     for (size_t i = 0; i < docs.size(); ++i) text += (i ? "\n\n" : "") + docs[i];
     std::vector<int32_t> ids = tok_->encode(text, /*add_bos=*/false);
-    eval_text e{path, fs::path(path).stem().string(), std::vector<int64_t>(ids.begin(), ids.end())};
-    for (int64_t id : e.ids)
-      if (id >= model_->config().vocab_size)
-        fail("{}: token id {} is outside the model's vocabulary of {}: tokenizer and model do not match", path, id,
-             model_->config().vocab_size);
-    evals_.push_back(std::move(e));
+    check_token_ids(ids, model_->config(), path);
+    evals_.push_back({path, fs::path(path).stem().string(), std::vector<int64_t>(ids.begin(), ids.end())});
   }
   if (evals_.empty()) fail("--eval-data: give at least one text");
   for (const std::string& name : args_.get_list("tasks")) {

@@ -8,6 +8,7 @@
 
 #include "evals/drift.h"
 #include "experiments/cases/cases.h"
+#include "experiments/progress.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
@@ -44,6 +45,7 @@ void run_drift(const case_args& args) {
   int64_t layers = model->config().num_layers;
   drift_samples samples(layers, max_n);
   auto t0 = clock::now();
+  auto progress = progress_printer("drift", "documents");
   for (int64_t d = 0; d < docs; ++d) {
     std::vector<int64_t> window(ids.begin() + d * seqlen, ids.begin() + (d + 1) * seqlen);
     drift_recorder rec(layers);
@@ -52,9 +54,7 @@ void run_drift(const case_args& args) {
     opt.last_position_only = true;
     model->forward({at::tensor(window, at::kLong).unsqueeze(0), {}, {}}, opt);
     samples.add(rec, d);
-    double s = std::chrono::duration<double>(clock::now() - t0).count();
-    std::cerr << fmt::format("drift: document {}/{} ({:.1f} docs/s, ETA {:.0f} s)\n", d + 1, docs, (d + 1) / s,
-                             (docs - d - 1) * s / (d + 1));
+    progress(d + 1, docs);
   }
 
   nlohmann::json per_layer = nlohmann::json::array();
