@@ -96,7 +96,7 @@ std::vector<mc_item> limited(std::vector<mc_item> items, int64_t limit, bool per
 // GPQA (lm-eval gpqa n_shot utils): choices [incorrect 1..3, correct], preprocessed, shuffled by one
 // random.Random(42) in file order; gold is where the correct answer lands.
 void shuffle_gpqa(std::vector<mc_item>& items) {
-  python_random rng(42);
+  python_random rng(gpqa_shuffle_seed);
   for (mc_item& item : items) {
     std::vector<std::string> c = {gpqa_preprocess(item.choices[1]), gpqa_preprocess(item.choices[2]),
                                   gpqa_preprocess(item.choices[3]), gpqa_preprocess(item.choices[0])};

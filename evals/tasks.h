@@ -4,6 +4,7 @@
 // lm-eval builds them: description + few-shot examples ("<prompt> <answer>\n\n" each) + prompt,
 // and the continuation " " + choice.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -60,5 +61,8 @@ std::vector<std::string> task_input_files(const task_spec& task, const std::stri
 
 // Text preprocessing of lm-eval's HellaSwag (strip, " [title]" -> ". ", drop "[...]", "  " -> " ").
 std::string hellaswag_preprocess(const std::string& text);
+
+// lm-eval's fixed seed for shuffling GPQA's answer choices (the only randomness in building task docs).
+constexpr uint64_t gpqa_shuffle_seed = 42;
 
 }  // namespace harness

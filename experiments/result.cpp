@@ -1,5 +1,6 @@
 #include "experiments/result.h"
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 
@@ -22,6 +23,13 @@ std::string utc_now(const char* format) {
   std::strftime(text, sizeof text, format, &tm);
   return text;
 }
+// $HARNESS_MACHINE, else the host name: the folder that keeps one machine's runs side by side.
+std::string machine_name() {
+  if (const char* env = std::getenv("HARNESS_MACHINE"); env && *env) return env;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || !*host) return "unknown-machine";
+  return host;
+}
 }  // namespace
 
 result_document::result_document(const experiment_case& c, const case_args& args) {
@@ -32,6 +40,7 @@ result_document::result_document(const experiment_case& c, const case_args& args
   json_["code"] = {{"commit", build_commit}, {"dirty", build_dirty}, {"diff_sha256", build_diff_sha256}};
   for (const auto& source : build_source_hashes) json_["code"]["source_sha256"][source.path] = source.sha256;
   json_["started_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  json_["seeds"] = nlohmann::json::object();
   json_["metrics"] = nlohmann::json::object();
   json_["inputs"] = nlohmann::json::object();
   if (build_dirty) mark_invalid("built from a dirty source tree");
@@ -57,9 +66,14 @@ std::string result_document::write(const std::string& out_dir, const std::string
   json_["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   json_["status"] = invalid_reasons_.empty() ? "VALID" : "INVALID";
   json_["status_reasons"] = invalid_reasons_;
+  std::string machine = machine_name();
+  if (machine.find('/') != std::string::npos || machine.front() == '.')
+    fail("machine name '{}' (from $HARNESS_MACHINE or the host name) cannot name a results folder", machine);
+  json_["subject"] = subject;
+  json_["machine"] = machine;
   std::string commit = std::string(build_commit).substr(0, 12);
   std::string name = fmt::format("{}-{}-{}.json", utc_now("%Y%m%dT%H%M%SZ"), commit, ::getpid());
-  std::filesystem::path path = std::filesystem::path(out_dir) / json_["case"]["name"].get<std::string>() / subject / name;
+  std::filesystem::path path = std::filesystem::path(out_dir) / json_["case"]["name"].get<std::string>() / subject / machine / name;
   if (std::filesystem::exists(path)) fail("{}: a result with this name already exists; refusing to overwrite", path.string());
   write_json_file_atomic(path.string(), json_);
   return path.string();

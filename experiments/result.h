@@ -1,17 +1,17 @@
 // result.h: the JSON result of one run of a case, carrying its own provenance (case and version,
 // resolved config and its hash, input hashes, environment, code identity, timings, status). Written
-// atomically under <out>/<case>/<model>/ with a name that never collides with another run's.
+// atomically under <out>/<case>/<model>/<machine>/ with a name that never collides with another run's.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "experiments/registry.h"
+#include "experiments/result_schema.h"
 
 namespace harness {
-
-constexpr int result_schema_version = 1;
 
 class result_document {
  public:
@@ -23,9 +23,12 @@ class result_document {
   void set_environment(nlohmann::json environment) { json_["environment"] = std::move(environment); }
   nlohmann::json& metrics() { return json_["metrics"]; }
   void add_timing(const std::string& phase, double seconds) { json_["timings_s"][phase] = seconds; }
+  // The seed of one source of randomness (data sampling, predictor init, bootstrap, ...).
+  void set_seed(const std::string& concern, uint64_t seed) { json_["seeds"][concern] = seed; }
   void mark_invalid(const std::string& reason) { invalid_reasons_.push_back(reason); }
 
-  // Finalises status and end time, writes the file under <out_dir>/<case>/<subject>/, returns its path.
+  // Finalises status and end time, writes the file under <out_dir>/<case>/<subject>/<machine>/ (the
+  // machine: $HARNESS_MACHINE, else the host name), returns its path.
   std::string write(const std::string& out_dir, const std::string& subject);
   // The usual subject: the model directory's name.
   std::string write_for_model(const std::string& out_dir, const std::string& model_dir);

@@ -1,4 +1,4 @@
-// test_support.h: paths to the shared fixtures, temporary directories, and tensor comparisons that
+// test_support.h: test_paths.h (shared fixtures, temporary directories) plus tensor comparisons that
 // report the worst element when they fail.
 #pragma once
 #include <filesystem>
@@ -6,23 +6,9 @@
 
 #include <ATen/ATen.h>
 
+#include "tests/test_paths.h"
+
 namespace harness::test {
-
-// ../shared beside the checkout (or $HARNESS_SHARED).
-std::filesystem::path shared_dir();
-std::filesystem::path fixture_dir(const std::string& name);
-std::filesystem::path project_dir();
-
-// A fresh empty directory under the system temp dir, removed when the object dies.
-class temp_dir {
- public:
-  explicit temp_dir(const std::string& tag);
-  ~temp_dir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct closeness {
   bool ok = false;

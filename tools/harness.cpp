@@ -17,6 +17,7 @@
 #include "runtime/error.h"
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
+#include "tools/cli_options.h"
 
 namespace {
 
@@ -48,54 +49,9 @@ void list_cases() {
   }
 }
 
-// "--key value" and "--key=value" pairs.
-std::map<std::string, std::string> parse_options(const std::vector<std::string>& words) {
-  std::map<std::string, std::string> options;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (w.rfind("--", 0) != 0 || w.size() < 3) fail("unexpected argument '{}' (options look like --name value)", w);
-    size_t eq = w.find('=');
-    if (eq != std::string::npos) {
-      options[w.substr(2, eq - 2)] = w.substr(eq + 1);
-    } else {
-      if (i + 1 >= words.size()) fail("option {} needs a value", w);
-      options[w.substr(2)] = words[++i];
-    }
-  }
-  return options;
-}
-
-// Options of tokenize/detokenize: "--key value" pairs plus the value-less flags named in `flags`.
-std::map<std::string, std::string> parse_tool_options(const std::vector<std::string>& words,
-                                                      const std::vector<std::string>& flags,
-                                                      const std::vector<std::string>& valued, const std::string& command) {
-  std::vector<std::string> rest;
-  std::map<std::string, std::string> options;
-  for (const std::string& w : words) {
-    bool is_flag = false;
-    for (const std::string& f : flags)
-      if (w == "--" + f) options[f] = "true", is_flag = true;
-    if (!is_flag) rest.push_back(w);
-  }
-  for (const auto& [key, value] : parse_options(rest)) {
-    bool known = false;
-    for (const std::string& v : valued) known = known || v == key;
-    if (!known) fail("`harness {}`: unknown option --{} (see `harness help`)", command, key);
-    options[key] = value;
-  }
-  return options;
-}
-
-std::string required_option(const std::map<std::string, std::string>& options, const std::string& name,
-                            const std::string& command) {
-  auto it = options.find(name);
-  if (it == options.end()) fail("`harness {}` needs --{}", command, name);
-  return it->second;
-}
-
 int tokenize_command(const std::vector<std::string>& words) {
-  auto options = parse_tool_options(words, {"count"}, {"tokenizer", "text", "file", "bos"}, "tokenize");
-  harness::tokenizer tok = harness::load_tokenizer(required_option(options, "tokenizer", "tokenize"));
+  auto options = harness::parse_command_options(words, {"count"}, {"tokenizer", "text", "file", "bos"}, "tokenize");
+  harness::tokenizer tok = harness::load_tokenizer(harness::required_option(options, "tokenizer", "tokenize"));
   bool has_text = options.count("text") > 0, has_file = options.count("file") > 0;
   if (has_text == has_file) fail("`harness tokenize` needs exactly one of --text and --file");
   std::string text = has_text ? options["text"] : harness::read_text_file(options["file"]);
@@ -114,10 +70,10 @@ int tokenize_command(const std::vector<std::string>& words) {
 }
 
 int detokenize_command(const std::vector<std::string>& words) {
-  auto options = parse_tool_options(words, {"skip-special"}, {"tokenizer", "ids"}, "detokenize");
-  harness::tokenizer tok = harness::load_tokenizer(required_option(options, "tokenizer", "detokenize"));
+  auto options = harness::parse_command_options(words, {"skip-special"}, {"tokenizer", "ids"}, "detokenize");
+  harness::tokenizer tok = harness::load_tokenizer(harness::required_option(options, "tokenizer", "detokenize"));
   std::vector<int32_t> ids;
-  std::stringstream list(required_option(options, "ids", "detokenize"));
+  std::stringstream list(harness::required_option(options, "ids", "detokenize"));
   for (std::string item; std::getline(list, item, ',');) {
     size_t used = 0;
     long long id = -1;
@@ -148,7 +104,7 @@ int run(const std::vector<std::string>& args) {
     if (args.size() < 2) fail("`harness run` needs a case name (see `harness list`)");
     const harness::experiment_case& c = harness::find_case(args[1]);
     harness::case_args resolved =
-        harness::resolve_args(c, parse_options(std::vector<std::string>(args.begin() + 2, args.end())));
+        harness::resolve_args(c, harness::parse_options(std::vector<std::string>(args.begin() + 2, args.end())));
     c.run(resolved);
     return 0;
   }

@@ -141,7 +141,8 @@ void dejavu_run::run() {
   prepare_work_dir(work_, args_);
 
   metrics_["architecture"] = arch;
-  metrics_["seeds"] = {{"predictor_init", args_.get_int("seed")}, {"predictor_shuffle", args_.get_int("seed") + 1}};
+  doc_.set_seed("predictor_init", static_cast<uint64_t>(args_.get_int("seed")));
+  doc_.set_seed("predictor_shuffle", static_cast<uint64_t>(args_.get_int("seed")) + 1);
   auto t = clock_type::now();
   record();
   doc_.add_timing("record", seconds_since(t));

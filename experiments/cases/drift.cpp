@@ -84,7 +84,7 @@ void run_drift(const case_args& args) {
   doc.metrics()["architecture"] = model->config().arch == model_arch::llama ? "llama" : "opt";
   doc.metrics()["documents"] = docs;
   doc.metrics()["tokens_per_document"] = seqlen;
-  doc.metrics()["seeds"] = {{"bootstrap", seed}};
+  doc.set_seed("bootstrap", seed);
   doc.metrics()["per_layer"] = per_layer;
   doc.add_timing("forward_and_statistics", std::chrono::duration<double>(clock::now() - t0).count());
   std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";

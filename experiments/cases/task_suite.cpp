@@ -90,6 +90,7 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
     doc.metrics()["tasks"][spec->name] = task_json(*spec, task_shots, r);
     doc.add_timing(spec->name, seconds);
     doc.add_input_files("data:" + spec->name, task_input_files(*spec, data_dir, task_shots));
+    if (spec->reader == "gpqa") doc.set_seed("gpqa_choice_shuffle", gpqa_shuffle_seed);
   }
   if (limit > 0) doc.mark_invalid(fmt::format("--limit {} scored only part of each task", limit));
   std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
