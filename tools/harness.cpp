@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "experiments/build_info.h"
 #include "experiments/registry.h"
 #include "runtime/error.h"
 #include "runtime/text_file.h"
@@ -27,6 +28,8 @@ void print_usage() {
   std::cout << "usage:\n"
                "  harness list                       the registered experiment cases and their options\n"
                "  harness run CASE [--opt value ...]  run a case (options: see `harness list`)\n"
+               "      [--paper [--allow-dirty]]      paper runs refuse a harness built from a dirty tree unless\n"
+               "                                     --allow-dirty (the diff is stored, the result INVALID)\n"
                "  harness tokenize --tokenizer PATH (--text S | --file F) [--count] [--bos yes|no]\n"
                "                                     print the ids, comma-separated (or their count); BOS is\n"
                "                                     prepended as the model's files say unless --bos is given\n"
@@ -103,9 +106,19 @@ int run(const std::vector<std::string>& args) {
   if (args[0] == "run") {
     if (args.size() < 2) fail("`harness run` needs a case name (see `harness list`)");
     const harness::experiment_case& c = harness::find_case(args[1]);
-    harness::case_args resolved =
-        harness::resolve_args(c, harness::parse_options(std::vector<std::string>(args.begin() + 2, args.end())));
-    c.run(resolved);
+    std::vector<std::string> words;
+    bool paper = false, allow_dirty = false;
+    for (auto it = args.begin() + 2; it != args.end(); ++it) {
+      if (*it == "--paper") paper = true;
+      else if (*it == "--allow-dirty") allow_dirty = true;
+      else words.push_back(*it);
+    }
+    if (allow_dirty && !paper) fail("--allow-dirty only applies to paper runs (--paper)");
+    if (paper && harness::build_dirty && !allow_dirty)
+      fail("a paper run needs a harness built from a clean commit; this one was built from a tree with uncommitted "
+           "changes (diff sha256 {}): commit and rebuild, or pass --allow-dirty to store the diff and mark the "
+           "result INVALID", harness::build_diff_sha256);
+    c.run(harness::resolve_args(c, harness::parse_options(words)));
     return 0;
   }
   if (args[0] == "tokenize") return tokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
