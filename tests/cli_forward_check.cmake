@@ -28,7 +28,7 @@ string(JSON n_logits LENGTH "${json}" metrics last_logits)
 string(JSON schema GET "${json}" schema_version)
 string(JSON model_hash GET "${json}" inputs model model.safetensors)
 file(SHA256 ${SRC}/data/models/tinystories-656k/model.safetensors actual_hash)
-if(NOT n_ids EQUAL 30 OR NOT n_logits EQUAL 2048 OR NOT schema EQUAL 1 OR NOT model_hash STREQUAL actual_hash)
+if(NOT n_ids EQUAL 30 OR NOT n_logits EQUAL 2048 OR NOT schema EQUAL 2 OR NOT model_hash STREQUAL actual_hash)
   message(FATAL_ERROR "result file ${results} is not as expected: ${n_ids} ids, ${n_logits} logits, hash ${model_hash}")
 endif()
 
