@@ -19,6 +19,7 @@
 #include "experiments/cases/cases.h"
 #include "experiments/progress.h"
 #include "experiments/result.h"
+#include "experiments/work_dir.h"
 #include "predictors/labels.h"
 #include "predictors/mask_sources.h"
 #include "predictors/record_text.h"
@@ -42,22 +43,6 @@ double seconds_since(clock_type::time_point t) { return std::chrono::duration<do
 nlohmann::json to_json(const predictor_metrics& m) {
   return {{"rows", m.rows},           {"recall", m.recall},       {"precision", m.precision},
           {"f1", m.f1},               {"true_active", m.true_active}, {"predicted_active", m.predicted_active}};
-}
-
-// The work directory holds the units of one configuration; --resume refuses a different one.
-void prepare_work_dir(const std::string& work, const case_args& args) {
-  nlohmann::json config = args.all();
-  config.erase("resume");
-  config.erase("out");
-  std::string path = (fs::path(work) / "config.json").string();
-  if (args.get_bool("resume") && fs::exists(path)) {
-    if (read_json_file(path) != config)
-      fail("{}: --resume with a configuration other than the one this work directory was made with", path);
-    return;
-  }
-  fs::remove_all(work);
-  fs::create_directories(work);
-  write_json_file_atomic(path, config);
 }
 
 struct layer_target {
@@ -137,7 +122,7 @@ void dejavu_run::run() {
   std::string arch = c.arch == model_arch::llama ? "llama" : "opt";
   if (arch != architecture_) fail("{}: {} is a {} checkpoint; this case runs {} models", case_name_, model_dir, arch, architecture_);
   tok_ = std::make_unique<tokenizer>(load_tokenizer(args_.get("tokenizer").empty() ? model_dir : args_.get("tokenizer")));
-  work_ = (fs::path(args_.get("work")) / case_name_ / fs::path(model_dir).filename()).string();
+  work_ = work_dir_for(args_, case_name_, model_dir);
   prepare_work_dir(work_, args_);
 
   metrics_["architecture"] = arch;

@@ -10,8 +10,10 @@
 #include "evals/task_eval.h"
 #include "experiments/progress.h"
 #include "experiments/result.h"
+#include "experiments/work_dir.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
+#include "runtime/json_file.h"
 
 namespace harness {
 
@@ -54,6 +56,8 @@ std::vector<case_option> task_suite_options(const std::vector<std::string>& defa
           {"batch", "8", "forward rows per batch"},
           {"device", "cpu", "cpu, cuda or cuda:N"},
           {"dtype", "f32", "f32 or bf16"},
+          {"work", "runs", "where finished tasks (units) are kept"},
+          {"resume", "false", "true: reuse the finished tasks of an interrupted run with the same configuration"},
           {"out", "results", "results directory"}};
 }
 
@@ -69,6 +73,7 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
   if (names.empty()) fail("{}: --tasks names no task", case_name);
   std::vector<const task_spec*> specs;
   for (const std::string& name : names) specs.push_back(&find_task(name));  // unknown names fail before loading
+  args.get_bool("resume");                                                    // so does a bad --resume
 
   tokenizer tok = load_tokenizer(args.get("tokenizer").empty() ? model_dir : args.get("tokenizer"));
   auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
@@ -78,17 +83,29 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
   doc.add_input_files("tokenizer", tok.files());
   doc.set_environment(describe_environment(device));
   doc.metrics()["mode"] = scoring_mode_name(mode);
+  // Each task is one unit: finished tasks are kept under --work, and --resume true reuses them.
+  std::string work = work_dir_for(args, case_name, model_dir);
+  prepare_work_dir(work, args);
   for (const task_spec* spec : specs) {
-    auto t0 = clock::now();
     int task_shots = shots < 0 ? spec->default_shots : shots;
-    std::vector<task_doc> docs = build_task_docs(*spec, data_dir, task_shots, limit);
-    task_result r = evaluate_task(*model, tok, *spec, docs, mode, batch, progress_printer(case_name + ": " + spec->name, "rows"));
-    double seconds = std::chrono::duration<double>(clock::now() - t0).count();
-    std::string line = fmt::format("{} ({}-shot, {} docs):", spec->name, task_shots, docs.size());
-    for (const auto& [name, m] : r.metrics) line += fmt::format(" {} {:.4f} +/- {:.4f}", name, m.mean, m.se);
-    std::cout << line << fmt::format(" [{:.1f} s]\n", seconds);
-    doc.metrics()["tasks"][spec->name] = task_json(*spec, task_shots, r);
-    doc.add_timing(spec->name, seconds);
+    std::filesystem::path unit = std::filesystem::path(work) / "tasks" / (spec->name + ".json");
+    nlohmann::json done;
+    if (std::filesystem::exists(unit)) {
+      done = read_json_file(unit.string());
+      std::cout << fmt::format("{}: reusing the finished task {} ({})\n", case_name, spec->name, unit.string());
+    } else {
+      auto t0 = clock::now();
+      std::vector<task_doc> docs = build_task_docs(*spec, data_dir, task_shots, limit);
+      task_result r = evaluate_task(*model, tok, *spec, docs, mode, batch, progress_printer(case_name + ": " + spec->name, "rows"));
+      double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+      std::string line = fmt::format("{} ({}-shot, {} docs):", spec->name, task_shots, docs.size());
+      for (const auto& [name, m] : r.metrics) line += fmt::format(" {} {:.4f} +/- {:.4f}", name, m.mean, m.se);
+      std::cout << line << fmt::format(" [{:.1f} s]\n", seconds);
+      done = {{"metrics", task_json(*spec, task_shots, r)}, {"seconds", seconds}};
+      write_json_file_atomic(unit.string(), done);
+    }
+    doc.metrics()["tasks"][spec->name] = done["metrics"];
+    doc.add_timing(spec->name, done["seconds"].get<double>());
     doc.add_input_files("data:" + spec->name, task_input_files(*spec, data_dir, task_shots));
     if (spec->reader == "gpqa") doc.set_seed("gpqa_choice_shuffle", gpqa_shuffle_seed);
   }
