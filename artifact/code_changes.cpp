@@ -77,9 +77,8 @@ nlohmann::json code_changes(const std::string& repo, const std::string& from, co
             {"note", fmt::format("{} commit(s) from {} to {}", commits.size(), from.substr(0, 12), to.substr(0, 12))},
             {"commits", commits}};
   return {{"relation", "diverged"},
-          {"note", fmt::format("{} is not an ancestor of {} (history rewritten, or another branch): commits lists "
-                               "`git log {} ^{}`, only_in_from lists `git log {} ^{}`",
-                               from.substr(0, 12), to.substr(0, 12), to.substr(0, 12), from.substr(0, 12),
+          {"note", fmt::format("{0} is not an ancestor of {1} (history rewritten, or another branch): the commits "
+                               "listed are `git log {1} ^{0}`; those only in {0} (`git log {0} ^{1}`) are listed apart",
                                from.substr(0, 12), to.substr(0, 12))},
           {"commits", commits},
           {"only_in_from", commits_in(repo, from, to)}};
