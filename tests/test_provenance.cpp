@@ -308,3 +308,16 @@ CATCH_TEST_CASE("provenance command falls back on the logged commits when git ca
   CATCH_CHECK(out.find("  second\n    a.txt  +1 -1\n") != std::string::npos);
   CATCH_CHECK(out.find(c2.substr(0, 12) + "  ") != std::string::npos);
 }
+
+CATCH_TEST_CASE("built code identity reads the build's diff file only for a dirty build") {
+  harness::test::temp_dir dir("provenance-built");
+  std::string diff_path = (dir.path() / "build_info.cpp.diff").string();
+  std::ofstream(diff_path) << "diff --git a/x b/x\n";
+  auto dirty = harness::built_code_identity("/src", std::string(40, 'c'), true, "h", diff_path);
+  CATCH_CHECK(dirty.repo == "/src");
+  CATCH_CHECK(dirty.commit == std::string(40, 'c'));
+  CATCH_CHECK(dirty.diff == "diff --git a/x b/x\n");
+  CATCH_CHECK(dirty.diff_sha256 == "h");
+  CATCH_CHECK(harness::built_code_identity("/src", "c", false, "h", diff_path).diff.empty());
+  CATCH_CHECK(harness::built_code_identity("/src", "c", true, "h", diff_path + ".gone").diff.empty());
+}
