@@ -1,5 +1,8 @@
 // The source identity baked into the binary: on a clean tree (as in CI) the diff hash is that of the
 // empty string and every per-file hash equals the file on disk; on a dirty tree the diff hash is not.
+// The diff file beside build_info.cpp holds exactly the diff that was hashed (the provenance log's patch).
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "experiments/build_info.h"
@@ -12,6 +15,8 @@ CATCH_TEST_CASE("build info: diff hash and per-source hashes describe the tree t
   CATCH_REQUIRE(build_source_hashes.size() > 10);
   CATCH_CHECK(std::string(build_commit).size() == 40);
   std::string empty = sha256_string("");
+  CATCH_CHECK(sha256_file(build_diff_path) == build_diff_sha256);
+  CATCH_CHECK(std::filesystem::equivalent(build_source_dir, test::project_dir()));
   if (build_dirty) {
     CATCH_CHECK(std::string(build_diff_sha256) != empty);
   } else {
