@@ -8,6 +8,7 @@
 
 #include "artifact/dejavu_metrics.h"
 #include "artifact/renderings.h"
+#include "runtime/error.h"
 
 namespace harness {
 
@@ -91,9 +92,10 @@ figure_doc sparsity_ppl_figure(const render_input& in) {
         if (!line.points.empty()) p.series.push_back(line);
       }
       p.hlines.push_back({"dense", dense_ppl.perplexity});
-      f.panels.push_back(p);
+      if (!p.series.empty()) f.panels.push_back(p);  // a text with no MLP level has nothing to compare
     }
   }
+  if (f.panels.empty()) fail("figure sparsity-ppl: no result has a sparse level with an MLP sparsity above 0");
   return f;
 }
 
