@@ -4,7 +4,21 @@ PYTHON := .venv/bin/python
 JOBS ?= $(shell nproc)
 HARNESS := $(BUILD)/tools/harness
 
-.PHONY: setup configure build test demo bench fuzz clean
+.PHONY: setup configure build test demo bench fuzz clean tables figures \
+        table-recall table-sparse-ppl table-zero-shot fig-drift fig-recall-by-layer fig-sparsity-ppl
+
+# Paper tables and figures (artifact/README.md). A table-* or fig-* target reruns its cases at paper
+# scale into results/ and then renders from results/ alone; FROM=results skips the runs and renders
+# what is stored. `tables` and `figures` only re-render, from stored results. Checkpoints: OPT_MODEL and
+# LLAMA_MODELS (Hugging Face directories); WIDTH=two draws figures two columns wide.
+RESULTS := results
+OPT_MODEL ?= ../shared/data/models/opt-1.3b
+LLAMA_MODELS ?= ../shared/data/models/Llama-3.2-3B ../shared/data/models/Llama-3.1-8B
+TASK_DATA ?= ../shared/data/eval
+GPU := --device cuda --dtype bf16
+WIDTH ?= one
+# $(call paper_run,CASE,MODELS,OPTIONS): one run of CASE per model; nothing when FROM=results.
+paper_run = $(if $(filter results,$(FROM)),,set -e; $(foreach m,$(2),$(HARNESS) run $(1) --model $(m) $(3) --out $(RESULTS);))
 
 setup:
 	bash scripts/setup.sh
@@ -35,3 +49,38 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+tables: build
+	$(HARNESS) table all --results $(RESULTS)
+
+figures: build
+	$(HARNESS) plot all --results $(RESULTS) --width $(WIDTH)
+
+table-recall: build
+	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)
+	$(call paper_run,llama_sparse,$(LLAMA_MODELS),--preset paper)
+	$(HARNESS) table recall --results $(RESULTS)
+
+table-sparse-ppl: build
+	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)
+	$(call paper_run,llama_sparse,$(LLAMA_MODELS),--preset paper)
+	$(HARNESS) table sparse-ppl --results $(RESULTS)
+
+table-zero-shot: build
+	$(call paper_run,zero_shot,$(OPT_MODEL) $(LLAMA_MODELS),--data $(TASK_DATA) $(GPU))
+	$(call paper_run,few_shot,$(OPT_MODEL) $(LLAMA_MODELS),--data $(TASK_DATA) $(GPU))
+	$(HARNESS) table zero-shot --results $(RESULTS)
+
+fig-drift: build
+	$(call paper_run,drift,$(OPT_MODEL) $(LLAMA_MODELS),$(GPU))
+	$(HARNESS) plot drift --results $(RESULTS) --width $(WIDTH)
+
+fig-recall-by-layer: build
+	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)
+	$(call paper_run,llama_sparse,$(LLAMA_MODELS),--preset paper)
+	$(HARNESS) plot recall-by-layer --results $(RESULTS) --width $(WIDTH)
+
+fig-sparsity-ppl: build
+	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)
+	$(call paper_run,llama_sparse,$(LLAMA_MODELS),--preset paper)
+	$(HARNESS) plot sparsity-ppl --results $(RESULTS) --width $(WIDTH)

@@ -1,0 +1,42 @@
+#include "artifact/renderings.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "runtime/error.h"
+
+namespace harness {
+
+const std::vector<rendering>& all_renderings() {
+  static const std::vector<rendering> list = {
+      {"recall", "table", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
+       "DejaVu predictor recall and precision (%) on held-out tokens, mean over layers, per predictor input",
+       recall_table, nullptr},
+      {"sparse-ppl", "table", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
+       "Perplexity per evaluation text at each sparsity level with dense, oracle and predicted masks",
+       sparse_ppl_table, nullptr},
+      {"zero-shot", "table", {"zero_shot", "few_shot"}, {"zero_shot"},
+       "Accuracy (%) per task and model, zero-shot and few-shot", zero_shot_table, nullptr},
+      {"drift", "figure", {"drift"}, {"drift"},
+       "Cosine similarity of the hidden states of layer l and layer l+n against l, one line per look-ahead n",
+       nullptr, drift_figure},
+      {"recall-by-layer", "figure", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
+       "Recall of the MLP predictors per layer, one line per predictor input", nullptr, recall_by_layer_figure},
+      {"sparsity-ppl", "figure", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
+       "Perplexity against MLP sparsity with oracle and predicted masks; the dense model as a dashed line",
+       nullptr, sparsity_ppl_figure},
+  };
+  return list;
+}
+
+const rendering& find_rendering(const std::string& name, const std::string& kind) {
+  std::vector<std::string> names;
+  for (const rendering& r : all_renderings()) {
+    if (!kind.empty() && r.kind != kind) continue;
+    if (r.name == name) return r;
+    names.push_back(r.name);
+  }
+  fail("no {} named '{}' (known: {})", kind.empty() ? "rendering" : kind, name, fmt::join(names, ", "));
+}
+
+}  // namespace harness
