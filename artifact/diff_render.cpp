@@ -16,12 +16,17 @@ std::optional<double> ratio_of(const metric_comparison& m) {
   return m.b->value / m.a->value;
 }
 
-// A text value fit for one table cell: on one line, '|' escaped, cut at 40 characters.
-std::string cell_text(std::string s) {
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
+// `s` fit for one Markdown table cell: on one line, '|' escaped.
+std::string escaped(const std::string& s) {
   std::string out;
   for (char c : s) out += c == '\n' ? std::string("\\n") : c == '|' ? std::string("\\|") : std::string(1, c);
-  return "\"" + out + "\"";
+  return out;
+}
+
+// A text value, quoted and cut at 40 characters.
+std::string cell_text(std::string s) {
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return "\"" + s + "\"";
 }
 
 std::string cell(const std::optional<metric_leaf>& leaf) {
@@ -81,26 +86,28 @@ std::string diff_markdown(const diff_report& report, bool only_changes) {
   md += fmt::format("Summary: {} paired results; {}.\n", report.paired.size(),
                     counts.empty() ? std::string("nothing to compare") : fmt::format("{}", fmt::join(counts, ", ")));
   for (const paired_result& p : report.paired) {
-    md += fmt::format("\n## {}\n\nA: {} ({} runs)  \nB: {} ({} runs)\n\n", key_title(p.key), p.path_a, p.runs_a,
+    md += fmt::format("\n## {}\n\nA: {} (runs: {})  \nB: {} (runs: {})\n\n", key_title(p.key), p.path_a, p.runs_a,
                       p.path_b, p.runs_b);
     if (!p.not_comparable.empty()) {
       md += "Not comparable:\n";
       for (const std::string& why : p.not_comparable) md += fmt::format("- {}\n", why);
       continue;
     }
-    md += "| metric | A | B | change | ratio | verdict |\n| --- | --- | --- | --- | --- | --- |\n";
+    std::string rows;
     for (const metric_comparison& m : p.metrics) {
       if (only_changes && m.verdict == verdict_kind::same) continue;
       auto change = change_of(m), ratio = ratio_of(m);
-      md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", m.path, cell(m.a), cell(m.b),
-                        change ? fmt::format("{:+.3g}", *change) : "-", ratio ? fmt::format("{:.4g}", *ratio) : "-",
-                        verdict_cell(m));
+      rows += fmt::format("| {} | {} | {} | {} | {} | {} |\n", escaped(m.path), escaped(cell(m.a)), escaped(cell(m.b)),
+                          change ? fmt::format("{:+.3g}", *change) : "-", ratio ? fmt::format("{:.4g}", *ratio) : "-",
+                          escaped(verdict_cell(m)));
     }
+    md += rows.empty() ? std::string(p.metrics.empty() ? "No metrics.\n" : "Every metric the same.\n")
+                       : "| metric | A | B | change | ratio | verdict |\n| --- | --- | --- | --- | --- | --- |\n" + rows;
   }
   for (const auto* side : {&report.only_a, &report.only_b}) {
     if (side->empty()) continue;
     md += fmt::format("\n## Only in {}\n\n", side == &report.only_a ? "A" : "B");
-    for (const unpaired_result& u : *side) md += fmt::format("- {}: {} ({} runs)\n", key_title(u.key), u.path, u.runs);
+    for (const unpaired_result& u : *side) md += fmt::format("- {}: {} (runs: {})\n", key_title(u.key), u.path, u.runs);
   }
   return md;
 }

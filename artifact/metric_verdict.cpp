@@ -31,18 +31,18 @@ void judge_numbers(metric_comparison& c, const tolerance_rule& rule) {
   const double tolerance = std::max(rule.abs, rule.rel * std::max(std::fabs(a), std::fabs(b)));
   if (std::fabs(change) <= tolerance) {
     c.verdict = verdict_kind::within_tolerance;
-    c.detail = fmt::format("|change| <= {:.3g}", tolerance);
+    c.detail = fmt::format("±{:.3g}", tolerance);
     return;
   }
   const double se = std::hypot(c.a->std_error, c.b->std_error);
   if (se > 0 && std::fabs(change) <= rule.stderr_k * se) {
     c.verdict = verdict_kind::within_tolerance;
-    c.detail = fmt::format("|change| <= {:g} x {:.3g} (combined stderr)", rule.stderr_k, se);
+    c.detail = fmt::format("{:g} x {:.3g} combined stderr", rule.stderr_k, se);
     return;
   }
   c.verdict = directed(change, rule.direction);
   c.detail = se > 0 ? fmt::format("{:.1f} combined stderr", std::fabs(change) / se)
-                    : fmt::format("beyond {:.3g}", tolerance);
+                    : fmt::format("beyond ±{:.3g}", tolerance);
 }
 
 void judge_timings(metric_comparison& c, const tolerance_rule& rule, double alpha) {

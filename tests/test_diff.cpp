@@ -90,7 +90,9 @@ CATCH_TEST_CASE("diff marks metrics better worse within tolerance changed and sa
   CATCH_CHECK(ppl["change"].get<double>() == Approx(-1));
   CATCH_CHECK(ppl["ratio"].get<double>() == Approx(0.9));
   // acc: change 0.05 <= 2 * sqrt(0.05^2 + 0.05^2) = 0.1414.
-  CATCH_CHECK(row(r.json, "tasks.piqa.acc")["verdict"] == "within tolerance");
+  auto acc = row(r.json, "tasks.piqa.acc");
+  CATCH_CHECK(acc["verdict"] == "within tolerance");
+  CATCH_CHECK(acc["detail"] == "2 x 0.0707 combined stderr");
   // acc_norm: change -0.1 is 7.1 combined stderr (0.01414) below: worse.
   auto acc_norm = row(r.json, "tasks.piqa.acc_norm");
   CATCH_CHECK(acc_norm["verdict"] == "worse");
@@ -100,7 +102,7 @@ CATCH_TEST_CASE("diff marks metrics better worse within tolerance changed and sa
   CATCH_CHECK(row(r.json, "mode")["verdict"] == "same");
   CATCH_CHECK(r.json["summary"] == nlohmann::json{{"better", 1}, {"changed", 1}, {"same", 2}, {"within tolerance", 1},
                                                   {"worse", 1}});
-  CATCH_CHECK(r.markdown.find("| perplexity | 10 | 9 | -1 | 0.9 | better (beyond 1e-08) |") != std::string::npos);
+  CATCH_CHECK(r.markdown.find("| perplexity | 10 | 9 | -1 | 0.9 | better (beyond ±1e-08) |") != std::string::npos);
   CATCH_CHECK(r.markdown.find("Summary: 1 paired results; 1 better, 1 changed, 2 same, 1 within tolerance, 1 worse.") !=
               std::string::npos);
   // A regression fails the command when asked; --only-changes hides the 'same' rows, not their count.
