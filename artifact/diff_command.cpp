@@ -1,6 +1,7 @@
 // diff_command.cpp: the `harness diff` command line: read both result sets, compare, write the reports.
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 
 #include "artifact/diff.h"
 #include "artifact/diff_render.h"
