@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "artifact/mann_whitney.h"
 
 namespace harness {
@@ -11,6 +13,13 @@ std::string joined(const std::string& prefix, const std::string& key) { return p
 
 bool is_number_array(const nlohmann::json& j) {
   return j.is_array() && !j.empty() && std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_number(); });
+}
+
+// A list of records compared element by element (per-layer predictor metrics, sweep levels): an array of
+// objects, except per-document "samples", which are raw data.
+bool is_record_list(const nlohmann::json& j, const std::string& path) {
+  bool samples = path == "samples" || (path.size() > 8 && path.compare(path.size() - 8, 8, ".samples") == 0);
+  return !samples && j.is_array() && !j.empty() && std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_object(); });
 }
 
 void flatten(const nlohmann::json& node, const std::string& path, std::map<std::string, metric_leaf>& leaves) {
@@ -37,11 +46,15 @@ void flatten(const nlohmann::json& node, const std::string& path, std::map<std::
       if (key == "protocol" && child.is_string()) continue;
       flatten(child, joined(path, key), leaves);
     }
+  } else if (is_record_list(node, path)) {
+    for (size_t i = 0; i < node.size(); ++i) flatten(node[i], fmt::format("{}[{}]", path, i), leaves);
   }
-  // Arrays (raw per-item data) and nulls are not compared.
+  // Other arrays (raw per-item values, per-document samples) and nulls are not compared.
 }
 
 void collect_protocols(const nlohmann::json& node, const std::string& path, std::map<std::string, std::string>& ids) {
+  if (is_record_list(node, path))
+    for (size_t i = 0; i < node.size(); ++i) collect_protocols(node[i], fmt::format("{}[{}]", path, i), ids);
   if (!node.is_object()) return;
   for (const auto& [key, child] : node.items()) {
     if (key == "protocol" && child.is_string()) ids[joined(path, key)] = child.get<std::string>();

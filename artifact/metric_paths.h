@@ -1,8 +1,9 @@
 // metric_paths.h: a result's `metrics` object flattened into dotted paths ("tasks.piqa.acc") with one
 // leaf each, the form `harness diff` compares. Leaves: plain numbers; statistics {"value", "stderr"};
 // timings {"value", "samples": [raw seconds...]} (value optional: the samples' median); strings and
-// booleans as text. Arrays are raw per-item data and are skipped (a timing's samples aside), as are
-// nulls. Strings under keys named "protocol" are protocol ids: not leaves, collected apart.
+// booleans as text. Arrays of objects (per-layer metrics, sweep levels) are compared element by element
+// ("predictors.mlp.attn_in[1].test.recall"); other arrays are raw per-item data and are skipped (a
+// timing's samples aside), as are per-document "samples" and nulls. Strings under keys named "protocol" are protocol ids: not leaves, collected apart.
 #pragma once
 #include <map>
 #include <string>

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "artifact/provenance.h"
 #include "experiments/build_info.h"
 #include "runtime/checkpoint.h"
 #include "runtime/error.h"
@@ -76,6 +77,9 @@ std::string result_document::write(const std::string& out_dir, const std::string
   std::filesystem::path path = std::filesystem::path(out_dir) / json_["case"]["name"].get<std::string>() / subject / machine / name;
   if (std::filesystem::exists(path)) fail("{}: a result with this name already exists; refusing to overwrite", path.string());
   write_json_file_atomic(path.string(), json_);
+  // The provenance log: this run, and every code change since the previous recorded run of the case.
+  record_run(out_dir, built_code_identity(build_source_dir, build_commit, build_dirty, build_diff_sha256, build_diff_path),
+             {path.string()}, json_["case"]["name"].get<std::string>(), subject);
   return path.string();
 }
 

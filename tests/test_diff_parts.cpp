@@ -1,5 +1,5 @@
 // The pieces `harness diff` is built from: metrics flattened to dotted paths, the tolerance rules
-// (glob matching, first match wins, the shipped file) and git_output's failures.
+// (glob matching, first match wins, the shipped file).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -8,18 +8,21 @@
 #include "runtime/error.h"
 #include "tests/test_paths.h"
 
-CATCH_TEST_CASE("metrics flatten to dotted paths of numbers statistics timings and text") {
+CATCH_TEST_CASE("metrics flatten to dotted paths of numbers statistics timings text and record lists") {
   auto metrics = nlohmann::json::parse(R"({
     "perplexity": 12.5, "mode": "lm-eval", "cached": true, "none": null,
     "tasks": {"piqa": {"acc": {"value": 0.5, "stderr": 0.1, "docs": 20}, "samples": [{"gold": 1}]}},
     "window_mean_nll": [1.0, 2.0],
     "evaluate_s": {"value": 2.0, "samples": [3.0, 1.0, 2.0], "unit": "s"},
-    "text": {"wiki": {"protocol": "ppl.nonoverlap@1{seqlen=512}", "mean_nll": 2.25}}})");
+    "text": {"wiki": {"protocol": "ppl.nonoverlap@1{seqlen=512}", "mean_nll": 2.25}},
+    "levels": [{"recall": 0.75, "ppl": {"protocol": "ppl.nonoverlap@1{seqlen=64}"}}, {"recall": 0.5}]})");
   auto leaves = harness::flatten_metrics(metrics);
   std::vector<std::string> paths;
   for (const auto& [path, leaf] : leaves) paths.push_back(path);
-  CATCH_CHECK(paths == std::vector<std::string>{"cached", "evaluate_s", "evaluate_s.unit", "mode", "perplexity",
-                                                "tasks.piqa.acc", "tasks.piqa.acc.docs", "text.wiki.mean_nll"});
+  CATCH_CHECK(paths == std::vector<std::string>{"cached", "evaluate_s", "evaluate_s.unit", "levels[0].recall",
+                                                "levels[1].recall", "mode", "perplexity", "tasks.piqa.acc",
+                                                "tasks.piqa.acc.docs", "text.wiki.mean_nll"});
+  CATCH_CHECK(leaves["levels[1].recall"].value == 0.5);
   CATCH_CHECK(leaves["perplexity"].kind == harness::metric_kind::number);
   CATCH_CHECK(leaves["perplexity"].value == 12.5);
   CATCH_CHECK(leaves["cached"].text == "true");
@@ -30,8 +33,9 @@ CATCH_TEST_CASE("metrics flatten to dotted paths of numbers statistics timings a
   CATCH_CHECK(leaves["evaluate_s"].samples == std::vector<double>{3.0, 1.0, 2.0});
   CATCH_CHECK(leaves["evaluate_s.unit"].text == "s");
   auto protocols = harness::protocol_ids(metrics);
-  CATCH_REQUIRE(protocols.size() == 1);
+  CATCH_REQUIRE(protocols.size() == 2);
   CATCH_CHECK(protocols["text.wiki.protocol"] == "ppl.nonoverlap@1{seqlen=512}");
+  CATCH_CHECK(protocols["levels[0].ppl.protocol"] == "ppl.nonoverlap@1{seqlen=64}");
 }
 
 CATCH_TEST_CASE("tolerance globs match whole dotted paths") {

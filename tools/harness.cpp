@@ -13,6 +13,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "artifact/bundle_command.h"
+#include "artifact/diff.h"
+#include "artifact/provenance_command.h"
+#include "artifact/render.h"
 #include "experiments/build_info.h"
 #include "experiments/registry.h"
 #include "runtime/error.h"
@@ -30,6 +34,16 @@ void print_usage() {
                "  harness run CASE [--opt value ...]  run a case (options: see `harness list`)\n"
                "      [--paper [--allow-dirty]]      paper runs refuse a harness built from a dirty tree unless\n"
                "                                     --allow-dirty (the diff is stored, the result INVALID)\n"
+               "  harness table NAME|all|--list [--results DIR] [--out DIR]\n"
+               "                                     render a paper table (Markdown, LaTeX) from stored results\n"
+               "  harness plot NAME|all|--list [--results DIR] [--out DIR] [--width one|two]\n"
+               "                                     render a paper figure (PDF, PNG) from stored results\n"
+               "  harness diff A B [--repo DIR] [--under DIR] [--out F.md] [--json F] [--fail-on-regression] ...\n"
+               "                                     compare two result sets (folders or commits), metric by metric\n"
+               "  harness provenance CASE [--results DIR] [--result FILE] [--against FILE]\n"
+               "                                     the code changes between two recorded runs of a case\n"
+               "  harness bundle [--results DIR] [--out FILE.tar.gz] [--allow-invalid REASON]\n"
+               "  harness verify-bundle FILE         re-check a bundle: sums, schema, regenerated tables and figures\n"
                "  harness tokenize --tokenizer PATH (--text S | --file F) [--count] [--bos yes|no]\n"
                "                                     print the ids, comma-separated (or their count); BOS is\n"
                "                                     prepended as the model's files say unless --bos is given\n"
@@ -121,6 +135,13 @@ int run(const std::vector<std::string>& args) {
     c.run(harness::resolve_args(c, harness::parse_options(words)));
     return 0;
   }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "table") return harness::table_command(rest);
+  if (args[0] == "plot") return harness::plot_command(rest);
+  if (args[0] == "diff") return harness::diff_command(rest);
+  if (args[0] == "provenance") return harness::provenance_command(rest);
+  if (args[0] == "bundle") return harness::bundle_command(rest, harness::build_commit);
+  if (args[0] == "verify-bundle") return harness::verify_bundle_command(rest);
   if (args[0] == "tokenize") return tokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "detokenize") return detokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
   fail("unknown command '{}' (try `harness help`)", args[0]);
