@@ -4,13 +4,14 @@ PYTHON := .venv/bin/python
 JOBS ?= $(shell nproc)
 HARNESS := $(BUILD)/tools/harness
 
-.PHONY: setup configure build test demo bench fuzz clean tables figures \
+.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff \
         table-recall table-sparse-ppl table-zero-shot fig-drift fig-recall-by-layer fig-sparsity-ppl
 
 # Paper tables and figures (artifact/README.md). A table-* or fig-* target reruns its cases at paper
 # scale into results/ and then renders from results/ alone; FROM=results skips the runs and renders
 # what is stored. `tables` and `figures` only re-render, from stored results. Checkpoints: OPT_MODEL and
-# LLAMA_MODELS (Hugging Face directories); WIDTH=two draws figures two columns wide.
+# LLAMA_MODELS (Hugging Face directories); WIDTH=two draws figures two columns wide. Paper runs refuse
+# a harness built from a dirty tree; ALLOW_DIRTY=1 runs anyway (the diff is stored, the result INVALID).
 RESULTS := results
 OPT_MODEL ?= ../shared/data/models/opt-1.3b
 LLAMA_MODELS ?= ../shared/data/models/Llama-3.2-3B ../shared/data/models/Llama-3.1-8B
@@ -18,7 +19,7 @@ TASK_DATA ?= ../shared/data/eval
 GPU := --device cuda --dtype bf16
 WIDTH ?= one
 # $(call paper_run,CASE,MODELS,OPTIONS): one run of CASE per model; nothing when FROM=results.
-paper_run = $(if $(filter results,$(FROM)),,set -e; $(foreach m,$(2),$(HARNESS) run $(1) --model $(m) $(3) --out $(RESULTS);))
+paper_run = $(if $(filter results,$(FROM)),,set -e; $(foreach m,$(2),$(HARNESS) run $(1) --paper $(if $(ALLOW_DIRTY),--allow-dirty) --model $(m) $(3) --out $(RESULTS);))
 
 setup:
 	bash scripts/setup.sh
@@ -49,6 +50,17 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# The artifact bundle from results/ (artifact/REVIEW.md is its README), then its verification.
+# ALLOW_INVALID="reason" bundles INVALID results, declared with that reason.
+BUNDLE ?= artifact/harness-artifact.tar.gz
+artifact: build
+	$(HARNESS) bundle --results $(RESULTS) --out $(BUNDLE) $(if $(ALLOW_INVALID),--allow-invalid "$(ALLOW_INVALID)")
+	$(HARNESS) verify-bundle $(BUNDLE)
+
+# Results of two commits (or folders) compared metric by metric: make diff A=HEAD~1 B=HEAD.
+diff: build
+	$(HARNESS) diff $(A) $(B) --fail-on-regression
 
 tables: build
 	$(HARNESS) table all --results $(RESULTS)
