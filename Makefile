@@ -39,6 +39,8 @@ demo: build
 	$(HARNESS) run drift --model data/models/tinystories-656k --docs 16 --seqlen 128
 	$(HARNESS) run zero_shot --model data/models/tinystories-656k --data data/eval
 	$(HARNESS) run llama_sparse --preset tiny
+	$(HARNESS) table all --results $(RESULTS)
+	$(HARNESS) plot all --results $(RESULTS)
 
 bench: build
 	$(BUILD)/bench/bench_load
