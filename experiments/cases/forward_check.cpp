@@ -7,6 +7,7 @@
 
 #include <c10/core/GradMode.h>
 
+#include "artifact/mann_whitney.h"
 #include "experiments/cases/cases.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
@@ -85,11 +86,19 @@ void run_forward_check(const case_args& args) {
   options.new_tokens = new_tokens;
   options.eos_token_id = eos_token(model_dir, config);
   options.pad_token_id = config.pad_token_id.value_or(options.eos_token_id.value_or(0));
-  options.on_step = [](int64_t done, int64_t total) {
+  // Seconds of each generation step (each ends with the logits on the host, so device work is done);
+  // the first includes the prompt's prefill.
+  std::vector<double> step_s;
+  auto step_start = clock::now();
+  options.on_step = [&](int64_t done, int64_t total) {
+    auto now = clock::now();
+    step_s.push_back(std::chrono::duration<double>(now - step_start).count());
+    step_start = now;
     if (done == total || done % 16 == 0) std::cerr << fmt::format("forward_check: token {}/{}\n", done, total);
   };
   at::Tensor input = at::tensor(prompt, at::kLong).unsqueeze(0);  // [1, T]
   auto t1 = clock::now();
+  step_start = t1;
   greedy_result result = greedy_generate(*model, input, {}, options);
   double generate_s = std::chrono::duration<double>(clock::now() - t1).count();
 
@@ -114,6 +123,11 @@ void run_forward_check(const case_args& args) {
   doc.add_timing("load", load_s);
   doc.add_timing("generate", generate_s);
   doc.metrics()["decode_tokens_per_s"] = static_cast<double>(generated.size()) / generate_s;
+  doc.metrics()["first_step_s"] = step_s.front();
+  if (step_s.size() > 1) {  // raw samples of one decode step each, for `harness diff`'s Mann-Whitney test
+    std::vector<double> decode(step_s.begin() + 1, step_s.end());
+    doc.metrics()["decode_step_s"] = {{"value", median(decode)}, {"samples", decode}, {"unit", "s"}};
+  }
   std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
 }
 
