@@ -37,7 +37,10 @@ result_document::result_document(const experiment_case& c, const case_args& args
   json_["schema_version"] = result_schema_version;
   json_["case"] = {{"name", c.name}, {"version", c.version}, {"feeds", c.feeds}};
   json_["config"] = args.all();
-  json_["config_hash"] = sha256_string(json_["config"].dump());
+  // The hash identifies the experiment: options that only say where files go are left out of it.
+  nlohmann::json measured = json_["config"];
+  for (const char* where : {"out", "work", "resume"}) measured.erase(where);
+  json_["config_hash"] = sha256_string(measured.dump());
   json_["code"] = {{"commit", build_commit}, {"dirty", build_dirty}, {"diff_sha256", build_diff_sha256}};
   for (const auto& source : build_source_hashes) json_["code"]["source_sha256"][source.path] = source.sha256;
   json_["started_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
