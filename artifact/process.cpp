@@ -45,15 +45,18 @@ void drain(int out_fd, int err_fd, std::string& out, std::string& err) {
 
 }  // namespace
 
-process_result run_process(const std::vector<std::string>& argv, const std::string& cwd) {
+process_result run_process(const std::vector<std::string>& argv, const std::string& cwd, bool capture) {
   if (argv.empty()) fail("run_process: no program given");
-  int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) fail("cannot create pipes to run {}: {}", argv[0], std::strerror(errno));
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+  if (capture && (pipe(out_pipe) != 0 || pipe(err_pipe) != 0))
+    fail("cannot create pipes to run {}: {}", argv[0], std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) posix_spawn_file_actions_addclose(&actions, fd);
+  if (capture) {
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) posix_spawn_file_actions_addclose(&actions, fd);
+  }
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -61,15 +64,19 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
+  if (capture) {
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+  }
   if (rc != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
+    if (capture) {
+      close(out_pipe[0]);
+      close(err_pipe[0]);
+    }
     fail("cannot run {}: {}", argv[0], std::strerror(rc));
   }
   process_result result;
-  drain(out_pipe[0], err_pipe[0], result.out, result.err);
+  if (capture) drain(out_pipe[0], err_pipe[0], result.out, result.err);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -28,3 +28,10 @@ CATCH_TEST_CASE("run_process runs in the given folder and names failures") {
                             Catch::Contains("exit 2") && Catch::Contains("broken") && Catch::Contains("sh -c"));
   CATCH_REQUIRE_THROWS_WITH(harness::run_process({"no-such-program-xyz"}), Catch::Contains("no-such-program-xyz"));
 }
+
+CATCH_TEST_CASE("run_process without capture leaves the output to the program") {
+  auto r = harness::run_process({"sh", "-c", "echo shown; exit 4"}, "", false);
+  CATCH_CHECK(r.exit_code == 4);
+  CATCH_CHECK(r.out.empty());
+  CATCH_CHECK(r.err.empty());
+}

@@ -11,5 +11,6 @@ experiment_case opt_baseline_case();
 experiment_case llama_sparse_case();
 experiment_case zero_shot_case();
 experiment_case few_shot_case();
+experiment_case bench_case();
 
 }  // namespace harness
