@@ -5,7 +5,8 @@ JOBS ?= $(shell nproc)
 HARNESS := $(BUILD)/tools/harness
 
 .PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff \
-        table-recall table-sparse-ppl table-zero-shot fig-drift fig-recall-by-layer fig-sparsity-ppl
+        table-recall table-sparse-ppl table-zero-shot table-drift-medians fig-drift fig-drift-overlay fig-drift-norms \
+        fig-recall-by-layer fig-recall-vs-lookahead fig-sparsity-ppl
 
 # Paper tables and figures (artifact/README.md). A table-* or fig-* target reruns its cases at paper
 # scale into results/ and then renders from results/ alone; FROM=results skips the runs and renders
@@ -85,9 +86,26 @@ table-zero-shot: build
 	$(call paper_run,few_shot,$(OPT_MODEL) $(LLAMA_MODELS),--data $(TASK_DATA) $(GPU))
 	$(HARNESS) table zero-shot --results $(RESULTS)
 
+table-drift-medians: build
+	$(call paper_run,drift,$(OPT_MODEL) $(LLAMA_MODELS),$(GPU))
+	$(HARNESS) table drift-medians --results $(RESULTS)
+
 fig-drift: build
 	$(call paper_run,drift,$(OPT_MODEL) $(LLAMA_MODELS),$(GPU))
 	$(HARNESS) plot drift --results $(RESULTS) --width $(WIDTH)
+
+fig-drift-overlay: build
+	$(call paper_run,drift,$(OPT_MODEL) $(LLAMA_MODELS),$(GPU))
+	$(HARNESS) plot drift-overlay --results $(RESULTS) --width $(WIDTH)
+
+fig-drift-norms: build
+	$(call paper_run,drift,$(OPT_MODEL) $(LLAMA_MODELS),$(GPU))
+	$(HARNESS) plot drift-norms --results $(RESULTS) --width $(WIDTH)
+
+fig-recall-vs-lookahead: build
+	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)
+	$(call paper_run,llama_sparse,$(LLAMA_MODELS),--preset paper)
+	$(HARNESS) plot recall-vs-lookahead --results $(RESULTS) --width $(WIDTH)
 
 fig-recall-by-layer: build
 	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)

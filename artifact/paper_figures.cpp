@@ -1,5 +1,6 @@
 // paper_figures.cpp: the figures of the registry (renderings.h), built from stored results: drift of
-// the residual stream, predictor recall per layer, and perplexity against MLP sparsity. One panel per
+// the residual stream, predictor recall per layer and against look-ahead distance, and perplexity
+// against MLP sparsity. One panel per
 // model (and eval text); an INVALID result's panel title carries a dagger and the word INVALID.
 #include <algorithm>
 #include <map>
@@ -69,6 +70,46 @@ figure_doc recall_by_layer_figure(const render_input& in) {
     f.panels.push_back(p);
   }
   return f;
+}
+
+// Mean test recall over the layers every look-ahead input of `target` has (attn_in is k = 0,
+// attn_in-k is k), so each point averages the same layers; mlp_in is not a look-ahead and is left out.
+figure_series lookahead_series(const result_field& target, const std::string& title) {
+  std::map<int64_t, std::map<int64_t, double>> recall;  // k -> layer -> recall
+  for (const auto& [input, layers] : target.members()) {
+    if (input != "attn_in" && input.rfind("attn_in-", 0) != 0) continue;
+    int64_t k = input == "attn_in" ? 0 : std::stoll(input.substr(8));
+    for (const result_field& layer : layers.elements())
+      recall[k][static_cast<int64_t>(layer["layer"].number())] = layer["test"]["recall"].number();
+  }
+  figure_series line{title, {}, false};
+  if (recall.empty()) return line;
+  std::vector<int64_t> common;
+  for (const auto& [layer, value] : recall.rbegin()->second) {
+    bool everywhere = std::all_of(recall.begin(), recall.end(), [&](const auto& kv) { return kv.second.count(layer) > 0; });
+    if (everywhere) common.push_back(layer);
+  }
+  if (common.empty()) return line;
+  for (const auto& [k, by_layer] : recall) {
+    double sum = 0;
+    for (int64_t layer : common) sum += by_layer.at(layer);
+    line.points.push_back({static_cast<double>(k), 100 * sum / static_cast<double>(common.size()), 0, 0});
+  }
+  return line;
+}
+
+figure_doc recall_vs_lookahead_figure(const render_input& in) {
+  figure_panel p{"", "look-ahead k (blocks earlier)", "predictor recall (%)", {}, {}, false, 0.0, 100.0, true};
+  for (const stored_result* r : dejavu_results(in)) {
+    result_field predictors = result_field(*r, in.user())["metrics"]["predictors"];
+    for (const char* target : {"mlp", "heads"}) {
+      if (!predictors.has(target)) continue;
+      figure_series line = lookahead_series(predictors[target], fmt::format("{} {}", panel_title(*r), target == std::string("mlp") ? "MLP" : "heads"));
+      if (!line.points.empty()) p.series.push_back(line);
+    }
+  }
+  if (p.series.empty()) fail("figure recall-vs-lookahead: no result has attn_in predictors on a common layer");
+  return {{p}};
 }
 
 figure_doc sparsity_ppl_figure(const render_input& in) {

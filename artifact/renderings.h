@@ -33,8 +33,12 @@ const rendering& find_rendering(const std::string& name, const std::string& kind
 table_doc recall_table(const render_input& in);
 table_doc sparse_ppl_table(const render_input& in);
 table_doc zero_shot_table(const render_input& in);
+table_doc drift_table(const render_input& in);
 figure_doc drift_figure(const render_input& in);
 figure_doc recall_by_layer_figure(const render_input& in);
+figure_doc recall_vs_lookahead_figure(const render_input& in);
+figure_doc drift_overlay_figure(const render_input& in);
+figure_doc drift_norms_figure(const render_input& in);
 figure_doc sparsity_ppl_figure(const render_input& in);
 
 }  // namespace harness
