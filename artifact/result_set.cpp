@@ -23,6 +23,11 @@ void check_result_document(const nlohmann::json& doc, const std::string& origin)
     fail("{}: result's 'case' has no name", origin);
 }
 
+bool is_trace_file(const std::string& path) {
+  const std::string suffix = ".trace.json";
+  return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::vector<stored_result> read_result_folder(const std::string& dir) {
   namespace fs = std::filesystem;
   if (!fs::is_directory(dir)) fail("{}: no such results folder", dir);
@@ -30,6 +35,7 @@ std::vector<stored_result> read_result_folder(const std::string& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
     std::string path = entry.path().string();
+    if (is_trace_file(path)) continue;
     nlohmann::json doc = read_json_file(path);
     if (!doc.is_object() || !doc.contains("schema_version")) continue;  // e.g. a machine description
     check_result_document(doc, path);

@@ -1,6 +1,6 @@
 // result_set.h: the stored results a table, figure, diff or bundle reads: every result JSON under a
 // folder (any depth), each with the path it came from. Files that are not results (no
-// "schema_version") are skipped; a result of another schema version or broken JSON is an error that
+// "schema_version") and the trace case's Chrome traces (*.trace.json, not even parsed) are skipped; a result of another schema version or broken JSON is an error that
 // names the file.
 #pragma once
 #include <string>
@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 namespace harness {
+
+// Whether a path names a Chrome trace the trace case wrote beside its results (not a result).
+bool is_trace_file(const std::string& path);
 
 struct stored_result {
   std::string path;     // where it was read from (a file, or "COMMIT:path" when read through git)

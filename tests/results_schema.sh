@@ -16,6 +16,7 @@ model="$src/data/models/tinystories-656k"
 "$harness" run llama_sparse --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
   --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 600 --seqlen 64 --epochs 1 --rank 16 \
   --mlp-sparsity 0.5 --head-sparsity 0.5 --eval-seqlen 64 --eval-windows 1 --error-windows 1 --work "$work-runs" --out "$work"
+"$harness" run trace --model "$model" --context 32 --warmup 1 --out "$work" > /dev/null 2>&1
 "$harness" run bench --suite bench_kernels --filter 'sparse_mlp/llama-3.2-3b/f32/s=0.90' --repetitions 9 --min-time 0.01 \
   --out "$work" > /dev/null
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"
@@ -28,4 +29,18 @@ for case, tasks in (("zero_shot", {"arc_easy", "winogrande", "lambada_openai"}),
     assert doc["status"] == "INVALID" and any("--limit" in r for r in doc["status_reasons"]), f
     assert set(doc["metrics"]["tasks"]) == tasks, f
     assert all("stderr" in t["acc"] for t in doc["metrics"]["tasks"].values()), f
+PY
+# The trace: a Chrome trace-event file holding the measured step, every layer's regions and the sparse
+# kernels, with the result's region times taken from it.
+"$python" - "$work" <<'PY'
+import json, pathlib, sys
+(f,) = pathlib.Path(sys.argv[1], "trace").rglob("*-*-*.json")
+m = json.loads(f.read_text())["metrics"]
+trace = json.loads(pathlib.Path(sys.argv[1], m["trace_file"]).read_text())
+names = {e["name"]: e for e in trace["traceEvents"] if e.get("ph") == "X"}
+for region in ("decode step (dense)", "layer 0 / attention", "layer 1 / mlp", "layer 1 / sparse MLP kernel"):
+    assert names[region]["dur"] > 0, region
+    assert m["regions_us"][region] > 0, region
+assert any(n.startswith("aten::") for n in names), "no aten ops in the trace"
+assert set(m["mlp_speedup"]) == {"0", "1"}
 PY

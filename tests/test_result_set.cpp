@@ -28,12 +28,14 @@ nlohmann::json result(const std::string& case_name, const std::string& subject, 
 
 }  // namespace
 
-CATCH_TEST_CASE("result folder reads every result and skips other JSON") {
+CATCH_TEST_CASE("result folder reads every result and skips other JSON and traces") {
   harness::test::temp_dir dir("result-set");
   harness::write_json_file_atomic((dir.path() / "a/m1/one.json").string(), result("ppl", "m1", "2026-01-01T00:00:00Z"));
   harness::write_json_file_atomic((dir.path() / "a/m1/two.json").string(), result("ppl", "m1", "2026-01-02T00:00:00Z"));
   harness::write_json_file_atomic((dir.path() / "b/m2/three.json").string(), result("ppl", "m2", "2026-01-01T00:00:00Z"));
   harness::write_json_file_atomic((dir.path() / "machines/m.json").string(), {{"cpu", "x"}});
+  std::filesystem::create_directories(dir.path() / "a/m1/traces");
+  std::ofstream(dir.path() / "a/m1/traces/1-2.trace.json") << "not even JSON: a trace is never parsed";
   auto all = harness::read_result_folder(dir.path().string());
   CATCH_REQUIRE(all.size() == 3);
   auto latest = harness::latest_per_subject(all);

@@ -13,7 +13,8 @@ import jsonschema
 def main():
     schema = json.loads(pathlib.Path(sys.argv[1]).read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    files = sorted(pathlib.Path(sys.argv[2]).rglob("*.json"))
+    # Every JSON file but the trace case's Chrome traces (*.trace.json) is a result.
+    files = sorted(f for f in pathlib.Path(sys.argv[2]).rglob("*.json") if not f.name.endswith(".trace.json"))
     if not files:
         sys.exit(f"no result files under {sys.argv[2]}")
     for f in files:

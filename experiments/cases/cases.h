@@ -12,5 +12,6 @@ experiment_case llama_sparse_case();
 experiment_case zero_shot_case();
 experiment_case few_shot_case();
 experiment_case bench_case();
+experiment_case trace_case();
 
 }  // namespace harness
