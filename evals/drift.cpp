@@ -1,6 +1,7 @@
 #include "evals/drift.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <random>
 
@@ -9,12 +10,13 @@
 namespace harness {
 
 drift_recorder::drift_recorder(int64_t layers)
-    : residual(layers + 1), attn_out(layers), mlp_in(layers), mlp_out(layers) {}
+    : residual(layers + 1), normed(layers), attn_out(layers), mlp_in(layers), mlp_out(layers) {}
 
 void drift_recorder::observe(hook_point point, int64_t layer, const at::Tensor& value) {
   at::Tensor row = value.select(0, 0).to(at::kFloat).cpu();  // [T, d] of the (single) sequence
   switch (point) {
     case hook_point::attn_in: residual[layer] = row; break;
+    case hook_point::attn_norm: normed[layer] = row; break;
     case hook_point::attn_out: attn_out[layer] = row; break;
     case hook_point::mlp_in: mlp_in[layer] = row; break;
     case hook_point::mlp_out: mlp_out[layer] = row; break;
@@ -26,8 +28,9 @@ void drift_recorder::observe(hook_point point, int64_t layer, const at::Tensor& 
 }
 
 drift_samples::drift_samples(int64_t l, int64_t n)
-    : layers(l), max_distance(n), cos(l, std::vector<std::vector<float>>(n)), x_norm(l), attn_norm(l), mlp_norm(l),
-      attn_ratio(l), mlp_ratio(l) {}
+    : layers(l), max_distance(n), cos(l, std::vector<std::vector<float>>(n)),
+      cos_normed(l, std::vector<std::vector<float>>(n)), x_norm(l), attn_norm(l), mlp_norm(l), attn_ratio(l),
+      mlp_ratio(l), normed_norm(l) {}
 
 namespace {
 void append(std::vector<float>& to, const at::Tensor& values) {
@@ -39,6 +42,8 @@ void append(std::vector<float>& to, const at::Tensor& values) {
 void drift_samples::add(const drift_recorder& r, int64_t doc_id) {
   for (const auto& t : r.residual)
     if (!t.defined()) fail("drift: the forward pass did not pass every layer's input through the hooks");
+  for (const auto& t : r.normed)
+    if (!t.defined()) fail("drift: the forward pass did not pass every layer's normalised input through the hooks");
   int64_t tokens = r.residual[0].size(0);
   doc.insert(doc.end(), tokens, doc_id);
   for (int64_t l = 0; l < layers; ++l) {
@@ -51,17 +56,23 @@ void drift_samples::add(const drift_recorder& r, int64_t doc_id) {
     append(mlp_norm[l], mn);
     append(attn_ratio[l], an / xn);
     append(mlp_ratio[l], mn / r.mlp_in[l].norm(2, 1));  // the MLP's input residual, after attention
+    for (int64_t n = 1; n <= max_distance && l + n < layers; ++n)
+      append(cos_normed[l][n - 1], at::cosine_similarity(r.normed[l], r.normed[l + n], 1, 1e-12));
+    append(normed_norm[l], r.normed[l].norm(2, 1));
   }
 }
 
 namespace {
-double quantile(std::vector<float> v, double q) {  // linear interpolation, as numpy's default
+// Linear interpolation between order statistics, as numpy's default; selection, not a full sort, as the
+// bootstrap calls it on every resample.
+double quantile(std::vector<float> v, double q) {
   if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
   double pos = q * static_cast<double>(v.size() - 1);
   size_t lo = static_cast<size_t>(pos);
-  size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  float low = v[lo];  // everything after it is >= low, so the next order statistic is their minimum
+  float high = lo + 1 < v.size() ? *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end()) : low;
+  return low + (pos - static_cast<double>(lo)) * (high - low);
 }
 }  // namespace
 

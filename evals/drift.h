@@ -2,6 +2,8 @@
 // their Section 3.3 / Fig. 5). For each layer l and distance n, the cosine similarity of the block input
 // x_l with x_{l+n} per token; the norms ||x_l||, ||F_attn(x_l)||, ||F_mlp|| and the ratios ||F|| / ||x||.
 // x_0..x_{L-1} are the inputs of the decoder layers (hook attn_in), x_L the output of the last one.
+// The same similarities and norms for the normalised input z_l that the attention projections see
+// (hook attn_norm: after the layer's input norm; post-LN OPT: x_l itself); z exists for real layers only.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -13,6 +15,7 @@ namespace harness {
 // Captures, for one forward pass of one sequence, what the drift statistics need.
 struct drift_recorder : forward_observer {
   std::vector<at::Tensor> residual;  // L + 1 entries of [T, d]
+  std::vector<at::Tensor> normed;    // L entries of [T, d] (hook attn_norm)
   std::vector<at::Tensor> attn_out;  // L entries of [T, d]
   std::vector<at::Tensor> mlp_in;    // L entries of [T, d] (the residual after attention)
   std::vector<at::Tensor> mlp_out;   // L entries of [T, d]
@@ -24,8 +27,10 @@ struct drift_recorder : forward_observer {
 struct drift_samples {
   int64_t layers = 0, max_distance = 0;
   std::vector<int64_t> doc;
-  std::vector<std::vector<std::vector<float>>> cos;  // [l][n - 1][token]; only l + n <= L are filled
+  std::vector<std::vector<std::vector<float>>> cos;         // [l][n - 1][token]; only l + n <= L are filled
+  std::vector<std::vector<std::vector<float>>> cos_normed;  // [l][n - 1][token]; only l + n <= L - 1
   std::vector<std::vector<float>> x_norm, attn_norm, mlp_norm, attn_ratio, mlp_ratio;  // [l][token]
+  std::vector<std::vector<float>> normed_norm;  // [l][token]: ||z_l||
   drift_samples(int64_t layers, int64_t max_distance);
   // Adds one document's tokens from a recorder that holds batch 1.
   void add(const drift_recorder& r, int64_t doc_id);

@@ -9,14 +9,16 @@ namespace harness {
 // Shapes: B batch, T new tokens, d hidden size, H query heads, hd head dim, F MLP width.
 enum class hook_point {
   attn_in,     // [B, T, d]     residual stream entering the attention sub-block, before its norm
+  attn_norm,   // [B, T, d]     input of the q/k/v projections: attn_in after its norm (post-LN OPT: attn_in)
   attn_heads,  // [B, T, H, hd] per-head attention output, before the output projection (heads masked here)
   attn_out,    // [B, T, d]     attention sub-block output (after o_proj/out_proj), before the residual add
   mlp_in,      // [B, T, d]     residual stream entering the MLP sub-block, before its norm
+  mlp_norm,    // [B, T, d]     input of fc1 / gate_proj and up_proj: mlp_in after its norm (post-LN OPT: mlp_in)
   mlp_act,     // [B, T, F]     input of down_proj/fc2: SiLU(gate)*up or ReLU(fc1) (neurons masked here)
   mlp_out,     // [B, T, d]     MLP sub-block output, before the residual add
   block_out,   // [B, T, d]     output of the decoder layer
 };
-constexpr int hook_point_count = 7;
+constexpr int hook_point_count = 9;
 const char* hook_point_name(hook_point p);
 hook_point hook_point_from_name(const std::string& name);
 
@@ -36,7 +38,7 @@ struct layer_mask {
 
 // Masks decided while the pass runs, from what it has computed so far: predicted masks (a predictor
 // reads an earlier residual stream) and oracle masks (the true top-k of the dense values). A source
-// first sees every hook point as an observer does (attn_in, mlp_in, ... in order); just before a
+// first sees every hook point as an observer does (attn_in, attn_norm, ... in order); just before a
 // layer's mask is applied it is asked for it, given the unmasked values. Undefined means dense.
 struct mask_source : forward_observer {
   // heads [B, T, H, hd] -> keep [B, T, H] bool (or [H], or undefined)

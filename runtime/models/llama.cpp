@@ -77,7 +77,8 @@ class llama_model final : public causal_lm {
       const llama_layer& l = layers_[i];
       // Attention sub-block.
       observe(opt, hook_point::attn_in, i, h);
-      at::Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);
+      at::Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);  // [B, T, d]
+      observe(opt, hook_point::attn_norm, i, x);
       at::Tensor q = at::linear(x, l.q_proj, l.q_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
       at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_kv_heads, c.head_dim}).transpose(1, 2);
       at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_kv_heads, c.head_dim}).transpose(1, 2);
@@ -93,6 +94,7 @@ class llama_model final : public causal_lm {
       // MLP sub-block.
       observe(opt, hook_point::mlp_in, i, h);
       x = rms_norm(h, l.post_attention_layernorm, c.rms_norm_eps);
+      observe(opt, hook_point::mlp_norm, i, x);
       at::Tensor act = at::silu(at::linear(x, l.gate_proj, l.gate_bias)) * at::linear(x, l.up_proj, l.up_bias);
       act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
       observe(opt, hook_point::mlp_act, i, act);

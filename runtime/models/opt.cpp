@@ -85,7 +85,8 @@ class opt_model final : public causal_lm {
       const opt_layer& l = layers_[i];
       // Attention sub-block (the query is scaled after its bias, before the dot product, as in HF).
       observe(opt, hook_point::attn_in, i, h);
-      at::Tensor x = pre_ln ? layer_norm(h, l.self_attn_layer_norm_w, l.self_attn_layer_norm_b) : h;
+      at::Tensor x = pre_ln ? layer_norm(h, l.self_attn_layer_norm_w, l.self_attn_layer_norm_b) : h;  // [B, T, d]
+      observe(opt, hook_point::attn_norm, i, x);
       at::Tensor q = (at::linear(x, l.q_proj, l.q_bias) * scaling).view({batch, t, c.num_heads, c.head_dim});
       at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
       at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
@@ -100,6 +101,7 @@ class opt_model final : public causal_lm {
       // MLP sub-block.
       observe(opt, hook_point::mlp_in, i, h);
       x = pre_ln ? layer_norm(h, l.final_layer_norm_w, l.final_layer_norm_b) : h;
+      observe(opt, hook_point::mlp_norm, i, x);
       at::Tensor act = activation(at::linear(x, l.fc1, l.fc1_bias));
       act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
       observe(opt, hook_point::mlp_act, i, act);
