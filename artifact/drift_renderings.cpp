@@ -83,6 +83,11 @@ figure_doc drift_overlay_figure(const render_input& in) {
       for (const auto& [layer, m] : per_layer(layers, field, "1")) line.points.push_back({layer / depth, m, 0, 0});
       if (!line.points.empty()) p.series.push_back(line);
     }
+    // Cosines end at 1; the axis starts at 0 unless a median falls below it, so panels compare at a glance.
+    p.y_max = 1.0;
+    p.y_min = 0.0;
+    for (const figure_series& line : p.series)
+      for (const figure_point& pt : line.points) p.y_min = std::min(*p.y_min, pt.y);
     if (!p.series.empty()) f.panels.push_back(p);  // results made before normalised inputs were measured
   }
   if (f.panels.empty()) fail("figure drift-overlay: no drift result has cos_with_next for n = 1");
