@@ -1,7 +1,7 @@
 // drift_renderings.cpp: the drift study's table and figures (renderings.h), from stored drift results:
 // a table of medians per model, similarity against relative depth with OPT and Llama overlaid (block
 // input and, when measured, the normalised input the projections see), and norms and ratios against
-// depth. Each per-layer value is the median over tokens the drift case stored.
+// relative depth, also overlaid. Each per-layer value is the median over tokens the drift case stored.
 #include <algorithm>
 #include <vector>
 
@@ -96,26 +96,18 @@ figure_doc drift_overlay_figure(const render_input& in) {
 
 figure_doc drift_norms_figure(const render_input& in) {
   figure_doc f;
-  for (const stored_result& r : in.results("drift")) {
-    result_field layers = result_field(r, in.user())["metrics"]["per_layer"];
-    figure_panel norms{series_title(r) + ": norms", "layer l", "median norm", {}, {}, true, std::nullopt, std::nullopt, true};
-    for (const auto& [field, title] : std::vector<std::pair<std::string, std::string>>{
-             {"norm_x", "|x_l|"}, {"norm_attn_out", "|F_attn|"}, {"norm_mlp_out", "|F_mlp|"}}) {
-      figure_series line{title, {}, false};
-      for (const auto& [layer, m] : per_layer(layers, field)) line.points.push_back({layer, m, 0, 0});
+  for (const auto& [field, title] : std::vector<std::pair<std::string, std::string>>{
+           {"norm_x", "median |x_l|"}, {"ratio_attn", "median |F_attn| / |x_l|"}, {"ratio_mlp", "median |F_mlp| / |x_l|"}}) {
+    figure_panel p{title, "relative depth l / L", title, {}, {}, true, std::nullopt, std::nullopt, false};
+    for (const stored_result& r : in.results("drift")) {
+      result_field layers = result_field(r, in.user())["metrics"]["per_layer"];
+      double depth = static_cast<double>(layers.elements().size());
+      figure_series line{series_title(r), {}, false};
+      for (const auto& [layer, m] : per_layer(layers, field)) line.points.push_back({layer / depth, m, 0, 0});
       if (line.points.empty()) layers.reject("has no layer with " + field);
-      norms.series.push_back(line);
+      p.series.push_back(line);
     }
-    figure_panel ratios{series_title(r) + ": ratios", "layer l", "median |F| / |x|", {}, {}, true, std::nullopt, std::nullopt, true};
-    for (const auto& [field, title] : std::vector<std::pair<std::string, std::string>>{
-             {"ratio_attn", "|F_attn| / |x|"}, {"ratio_mlp", "|F_mlp| / |x|"}}) {
-      figure_series line{title, {}, false};
-      for (const auto& [layer, m] : per_layer(layers, field)) line.points.push_back({layer, m, 0, 0});
-      if (line.points.empty()) layers.reject("has no layer with " + field);
-      ratios.series.push_back(line);
-    }
-    f.panels.push_back(norms);
-    f.panels.push_back(ratios);
+    f.panels.push_back(p);
   }
   return f;
 }

@@ -28,7 +28,8 @@ const std::vector<rendering>& all_renderings() {
        "normalised input when measured)",
        nullptr, drift_overlay_figure},
       {"drift-norms", "figure", {"drift"}, {"drift"},
-       "Norms of the block input and of the attention and MLP outputs, and their ratios, against layer",
+       "Norm of the block input and the ratios of the attention and MLP outputs' norms to it, against relative depth, "
+       "all models overlaid",
        nullptr, drift_norms_figure},
       {"recall-by-layer", "figure", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
        "Recall of the MLP predictors per layer, one line per predictor input", nullptr, recall_by_layer_figure},

@@ -89,7 +89,7 @@ CATCH_TEST_CASE("drift medians table equals the hand-worked Markdown") {
               "Ratios: the norm of a sub-block's output over the norm of its input (DejaVu's Fig. 5c/d).\n");
 }
 
-CATCH_TEST_CASE("drift overlay puts every model on relative depth and norms render per model") {
+CATCH_TEST_CASE("drift overlay and norms put every model on relative depth") {
   harness::test::temp_dir dir("render-drift-figures");
   write_results(dir.path() / "results");
   harness::render("drift-overlay", (dir.path() / "results").string(), (dir.path() / "out").string());
@@ -100,8 +100,12 @@ CATCH_TEST_CASE("drift overlay puts every model on relative depth and norms rend
   harness::render("drift-norms", (dir.path() / "results").string(), (dir.path() / "out").string());
   CATCH_CHECK(read(dir.path() / "out/drift-norms.png").substr(0, 8) == "\x89PNG\r\n\x1a\n");
   std::string script = read(dir.path() / "out/drift-norms.gp");
-  CATCH_CHECK(script.find("set title 'opt-tiny: ratios'") != std::string::npos);
+  CATCH_CHECK(script.find("set title 'median |F_mlp| / |x_l|'") != std::string::npos);
   CATCH_CHECK(script.find("set logscale y") != std::string::npos);
+  // The MLP ratio panel overlays both models on relative depth.
+  std::string data = read(dir.path() / "out/drift-norms.dat");
+  CATCH_CHECK(data.find("# index 4: median |F_mlp| / |x_l| / llama-tiny\n# x y\n0 2\n0.25 2\n0.5 2\n0.75 2\n") != std::string::npos);
+  CATCH_CHECK(data.find("# index 5: median |F_mlp| / |x_l| / opt-tiny\n# x y\n0 1.5\n0.5 0.5\n") != std::string::npos);
 }
 
 CATCH_TEST_CASE("recall against look-ahead averages the layers every k has") {
