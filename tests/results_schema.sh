@@ -16,7 +16,8 @@ model="$src/data/models/tinystories-656k"
 "$harness" run llama_sparse --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
   --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 600 --seqlen 64 --epochs 1 --rank 16 \
   --mlp-sparsity 0.5 --head-sparsity 0.5 --eval-seqlen 64 --eval-windows 1 --error-windows 1 --work "$work-runs" --out "$work"
-"$harness" run trace --model "$model" --context 32 --warmup 1 --out "$work" > /dev/null 2>&1
+"$harness" run trace --model "$model" --data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --context 32 --warmup 1 \
+  --out "$work" > /dev/null
 "$harness" run bench --suite bench_kernels --filter 'sparse_mlp/llama-3.2-3b/f32/s=0.90' --repetitions 9 --min-time 0.01 \
   --out "$work" > /dev/null
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"
