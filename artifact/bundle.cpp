@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,6 +18,7 @@
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/sha256.h"
+#include "runtime/utc_time.h"
 #include "runtime/text_file.h"
 
 namespace harness {
@@ -74,15 +74,6 @@ void write_text(const fs::path& path, const std::string& text) {
 }
 
 bool same_bytes(const fs::path& a, const fs::path& b) { return read_text_file(a.string()) == read_text_file(b.string()); }
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 // Each machine's environment, from its latest result.
 nlohmann::json machines_of(const std::vector<stored_result>& results) {

@@ -2,11 +2,11 @@
 // a table of medians per model, similarity against relative depth with OPT and Llama overlaid (block
 // input and, when measured, the normalised input the projections see), and norms and ratios against
 // relative depth, also overlaid. Each per-layer value is the median over tokens the drift case stored.
-#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "artifact/mann_whitney.h"
 #include "artifact/renderings.h"
 #include "artifact/result_fields.h"
 #include "runtime/error.h"
@@ -16,12 +16,6 @@ namespace harness {
 namespace {
 
 std::string series_title(const stored_result& r) { return r.valid() ? r.subject() : r.subject() + " \u2020 INVALID"; }
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // The per-layer medians of `field` (e.g. "ratio_attn", or "cos_with_next" with `n`), for the layers that
 // have it; empty when none does.
@@ -44,7 +38,7 @@ std::string median_text(const std::vector<std::pair<double, double>>& values) {
   if (values.empty()) return "";
   std::vector<double> medians;
   for (const auto& [layer, m] : values) medians.push_back(m);
-  return fmt::format("{:.3f}", median_of(medians));
+  return fmt::format("{:.3f}", median(medians));
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 
 #include <fcntl.h>
@@ -15,6 +14,7 @@
 #include "artifact/code_changes.h"
 #include "runtime/error.h"
 #include "runtime/sha256.h"
+#include "runtime/utc_time.h"
 #include "runtime/text_file.h"
 
 namespace harness {
@@ -22,15 +22,6 @@ namespace harness {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 // Closes a file descriptor (and so drops its lock) when it goes out of scope.
 struct fd_closer {

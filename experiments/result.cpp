@@ -1,7 +1,6 @@
 #include "experiments/result.h"
 
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 
 #include <unistd.h>
@@ -12,18 +11,11 @@
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/sha256.h"
+#include "runtime/utc_time.h"
 
 namespace harness {
 
 namespace {
-std::string utc_now(const char* format) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[64];
-  std::strftime(text, sizeof text, format, &tm);
-  return text;
-}
 // $HARNESS_MACHINE, else the host name: the folder that keeps one machine's runs side by side.
 std::string machine_name() {
   if (const char* env = std::getenv("HARNESS_MACHINE"); env && *env) return env;
@@ -43,7 +35,7 @@ result_document::result_document(const experiment_case& c, const case_args& args
   json_["config_hash"] = sha256_string(measured.dump());
   json_["code"] = {{"commit", build_commit}, {"dirty", build_dirty}, {"diff_sha256", build_diff_sha256}};
   for (const auto& source : build_source_hashes) json_["code"]["source_sha256"][source.path] = source.sha256;
-  json_["started_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  json_["started_at"] = utc_now();
   json_["seeds"] = nlohmann::json::object();
   json_["metrics"] = nlohmann::json::object();
   json_["inputs"] = nlohmann::json::object();
@@ -67,7 +59,7 @@ std::string result_document::write_for_model(const std::string& out_dir, const s
 }
 
 std::string result_document::write(const std::string& out_dir, const std::string& subject) {
-  json_["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  json_["finished_at"] = utc_now();
   json_["status"] = invalid_reasons_.empty() ? "VALID" : "INVALID";
   json_["status_reasons"] = invalid_reasons_;
   std::string machine = machine_name();
