@@ -10,10 +10,10 @@
 #include "artifact/bundle.h"
 #include "artifact/process.h"
 #include "artifact/result_set.h"
-#include "experiments/result_schema.h"
 #include "runtime/json_file.h"
 #include "runtime/sha256.h"
 #include "runtime/text_file.h"
+#include "tests/crafted_result.h"
 #include "tests/test_paths.h"
 
 namespace fs = std::filesystem;
@@ -21,27 +21,10 @@ namespace fs = std::filesystem;
 namespace {
 
 nlohmann::json result(const std::string& case_name, const std::string& subject, double x, bool valid) {
-  std::string hash(64, 'b');
-  return {{"schema_version", harness::result_schema_version},
-          {"case", {{"name", case_name}, {"version", 1}, {"feeds", "T1"}}},
-          {"subject", subject},
-          {"machine", "box"},
-          {"config", {{"n", "1"}}},
-          {"config_hash", hash},
-          {"seeds", nlohmann::json::object()},
-          {"code", {{"commit", "c0ffee"}, {"dirty", false}, {"diff_sha256", hash}, {"source_sha256", {{"a.cpp", hash}}}}},
-          {"started_at", "2026-11-28T01:00:00Z"},
-          {"finished_at", "2026-11-28T01:00:05Z"},
-          {"inputs", nlohmann::json::object()},
-          {"environment",
-           {{"cpu", "x"}, {"hardware_threads", 2}, {"torch_threads", 2}, {"libtorch", "2.14"}, {"device", "cpu"},
-            {"cuda_available", false}, {"compiler", "g++"}, {"build_type", "Release"}, {"env", nlohmann::json::object()},
-            {"cuda", nullptr}}},
-          {"metrics", {{"x", x}}},
-          {"timings_s", nlohmann::json::object()},
-          {"status", valid ? "VALID" : "INVALID"},
-          {"status_reasons", valid ? nlohmann::json::array() : nlohmann::json::array({"--limit used"})}};
+  return harness::test::crafted_result(case_name, subject, "2026-11-28T01:00:05Z", {{"x", x}},
+                                       valid ? std::vector<std::string>{} : std::vector<std::string>{"--limit used"});
 }
+
 
 // A table of metric x per subject of case "ppl"; a second rendering reads a case that never ran.
 harness::rendering_kind test_tables() {

@@ -9,27 +9,20 @@
 
 #include "artifact/diff.h"
 #include "artifact/git.h"
-#include "experiments/result_schema.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
+#include "tests/crafted_result.h"
 #include "tests/test_paths.h"
 
 namespace {
 
 const std::string data_sha(64, 'd');
 
-// A result of schema v2 with the fields result_set checks.
+// A result of case "ppl" that read one data file.
 nlohmann::json result(const std::string& subject, const std::string& finished, const nlohmann::json& metrics) {
-  return {{"schema_version", harness::result_schema_version},
-          {"case", {{"name", "ppl"}, {"version", 1}, {"feeds", "T1"}}},
-          {"subject", subject},
-          {"machine", "m"},
-          {"config_hash", std::string(64, 'a')},
-          {"code", {{"commit", "c"}}},
-          {"inputs", {{"data", {{"wiki.txt", data_sha}}}}},
-          {"metrics", metrics},
-          {"status", "VALID"},
-          {"finished_at", finished}};
+  nlohmann::json doc = harness::test::crafted_result("ppl", subject, finished, metrics);
+  doc["inputs"] = {{"data", {{"wiki.txt", data_sha}}}};
+  return doc;
 }
 
 void put(const std::filesystem::path& dir, const std::string& name, const nlohmann::json& doc) {

@@ -4,32 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include "artifact/json_schema.h"
+#include "tests/crafted_result.h"
 #include "tests/test_paths.h"
 
 namespace {
 
 nlohmann::json valid_result() {
-  std::string hash(64, 'a');
-  return {{"schema_version", 2},
-          {"case", {{"name", "drift"}, {"version", 1}, {"feeds", "F1"}}},
-          {"subject", "tiny"},
-          {"machine", "box"},
-          {"config", {{"docs", "4"}}},
-          {"config_hash", hash},
-          {"seeds", {{"bootstrap", 0}}},
-          {"code", {{"commit", "abc"}, {"dirty", false}, {"diff_sha256", hash}, {"source_sha256", {{"a.cpp", hash}}}}},
-          {"started_at", "2026-11-28T01:00:00Z"},
-          {"finished_at", "2026-11-28T01:00:05Z"},
-          {"inputs", {{"model", {{"config.json", hash}}}}},
-          {"environment",
-           {{"cpu", "x"}, {"hardware_threads", 2}, {"torch_threads", 2}, {"libtorch", "2.14"}, {"device", "cpu"},
-            {"cuda_available", false}, {"compiler", "g++"}, {"build_type", "Release"}, {"env", nlohmann::json::object()},
-            {"cuda", nullptr}}},
-          {"metrics", nlohmann::json::object()},
-          {"timings_s", {{"load", 0.5}}},
-          {"status", "VALID"},
-          {"status_reasons", nlohmann::json::array()}};
+  return harness::test::crafted_result("drift", "tiny", "2026-11-28T01:00:05Z", nlohmann::json::object());
 }
+
 
 harness::json_schema result_schema() {
   return harness::read_json_schema((harness::test::project_dir() / "docs/result.schema.json").string());

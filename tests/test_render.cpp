@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "artifact/render.h"
-#include "experiments/result_schema.h"
 #include "runtime/json_file.h"
 #include "runtime/sha256.h"
 #include "runtime/text_file.h"
+#include "tests/crafted_result.h"
 #include "tests/test_paths.h"
 
 namespace {
@@ -24,18 +24,9 @@ using nlohmann::json;
 
 json result(const std::string& case_name, const std::string& subject, const std::string& finished, const json& metrics,
             const std::vector<std::string>& invalid_reasons = {}) {
-  return {{"schema_version", harness::result_schema_version},
-          {"case", {{"name", case_name}, {"version", 1}, {"feeds", "T"}}},
-          {"subject", subject},
-          {"machine", "m"},
-          {"config_hash", std::string(64, 'a')},
-          {"code", {{"commit", "c"}}},
-          {"inputs", json::object()},
-          {"metrics", metrics},
-          {"status", invalid_reasons.empty() ? "VALID" : "INVALID"},
-          {"status_reasons", invalid_reasons},
-          {"finished_at", finished}};
+  return harness::test::crafted_result(case_name, subject, finished, metrics, invalid_reasons);
 }
+
 
 // One layer's predictor report (only the fields the renderings read, plus rows).
 json layer(int layer, double recall, double precision) {

@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "artifact/render.h"
-#include "experiments/result_schema.h"
 #include "runtime/json_file.h"
 #include "runtime/text_file.h"
+#include "tests/crafted_result.h"
 #include "tests/test_paths.h"
 
 namespace {
@@ -19,18 +19,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 json result(const std::string& case_name, const std::string& subject, const json& metrics) {
-  return {{"schema_version", harness::result_schema_version},
-          {"case", {{"name", case_name}, {"version", 1}, {"feeds", "T"}}},
-          {"subject", subject},
-          {"machine", "m"},
-          {"config_hash", std::string(64, 'a')},
-          {"code", {{"commit", "c"}}},
-          {"inputs", json::object()},
-          {"metrics", metrics},
-          {"status", "VALID"},
-          {"status_reasons", json::array()},
-          {"finished_at", "2026-02-01T00:00:00Z"}};
+  return harness::test::crafted_result(case_name, subject, "2026-02-01T00:00:00Z", metrics);
 }
+
 
 json summary(double median) { return {{"median", median}, {"ci95", {median, median}}, {"tokens", 64}}; }
 

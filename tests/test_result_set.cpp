@@ -6,25 +6,17 @@
 #include <nlohmann/json.hpp>
 
 #include "artifact/result_set.h"
-#include "experiments/result_schema.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
+#include "tests/crafted_result.h"
 #include "tests/test_paths.h"
 
 namespace {
 
 nlohmann::json result(const std::string& case_name, const std::string& subject, const std::string& finished) {
-  return {{"schema_version", harness::result_schema_version},
-          {"case", {{"name", case_name}, {"version", 1}, {"feeds", "T1"}}},
-          {"subject", subject},
-          {"machine", "m"},
-          {"config_hash", std::string(64, 'a')},
-          {"code", {{"commit", "c"}}},
-          {"inputs", nlohmann::json::object()},
-          {"metrics", {{"x", 1}}},
-          {"status", "VALID"},
-          {"finished_at", finished}};
+  return harness::test::crafted_result(case_name, subject, finished, {{"x", 1}});
 }
+
 
 }  // namespace
 
