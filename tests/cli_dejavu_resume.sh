@@ -4,6 +4,7 @@
 # equal those of an uninterrupted run with the same configuration (training is deterministic).
 # Usage: cli_dejavu_resume.sh HARNESS PYTHON SOURCE_DIR WORK_DIR
 set -euo pipefail
+source "$(dirname "$0")/kill_after_first_unit.sh"
 harness=$1 python=$2 src=$3 work=$4
 rm -rf "$work"
 mkdir -p "$work"
@@ -13,17 +14,9 @@ args=(--model "$src/data/models/tinystories-656k" --train-data "$src/data/eval/c
 
 "$harness" run llama_sparse "${args[@]}" --work "$work/clean" --out "$work/clean-results" > "$work/clean.log" 2>&1
 
-"$harness" run llama_sparse "${args[@]}" --work "$work/killed" --out "$work/killed-results" > "$work/first.log" 2>&1 &
-pid=$!
 units="$work/killed/llama_sparse/tinystories-656k/predictors"
-for _ in $(seq 1 600); do
-  if compgen -G "$units/*.json" > /dev/null; then break; fi
-  kill -0 "$pid" 2> /dev/null || { echo "the run ended before it could be killed"; exit 1; }
-  sleep 0.1
-done
-kill -9 "$pid"
-wait "$pid" || true
-finished=$(ls "$units"/*.json | wc -l)
+kill_after_first_unit "$units" "$work/first.log" \
+  "$harness" run llama_sparse "${args[@]}" --work "$work/killed" --out "$work/killed-results"
 echo "killed after $finished finished predictor unit(s)"
 [ -z "$(ls "$work/killed-results" 2> /dev/null)" ] || { echo "a killed run left a result"; exit 1; }
 

@@ -3,6 +3,7 @@
 # with --resume true: it must reuse the finished tasks, score only the rest, and write metrics equal to
 # those of an uninterrupted run. Usage: cli_tasks_resume.sh HARNESS PYTHON SOURCE_DIR WORK_DIR
 set -euo pipefail
+source "$(dirname "$0")/kill_after_first_unit.sh"
 harness=$1 python=$2 src=$3 work=$4
 rm -rf "$work"
 mkdir -p "$work"
@@ -11,17 +12,9 @@ args=(--model "$src/data/models/tinystories-656k" --data "$src/data/eval" --task
 
 "$harness" run zero_shot "${args[@]}" --work "$work/clean" --out "$work/clean-results" > "$work/clean.log" 2>&1
 
-"$harness" run zero_shot "${args[@]}" --work "$work/killed" --out "$work/killed-results" > "$work/first.log" 2>&1 &
-pid=$!
 units="$work/killed/zero_shot/tinystories-656k/tasks"
-for _ in $(seq 1 600); do
-  if compgen -G "$units/*.json" > /dev/null; then break; fi
-  kill -0 "$pid" 2> /dev/null || { echo "the run ended before it could be killed"; exit 1; }
-  sleep 0.05
-done
-kill -9 "$pid"
-wait "$pid" || true
-finished=$(ls "$units"/*.json | wc -l)
+kill_after_first_unit "$units" "$work/first.log" \
+  "$harness" run zero_shot "${args[@]}" --work "$work/killed" --out "$work/killed-results"
 echo "killed after $finished finished task(s)"
 [ "$finished" -lt 4 ] || { echo "every task finished before the kill; nothing to resume"; exit 1; }
 [ -z "$(find "$work/killed-results" -name '*.json' 2> /dev/null)" ] || { echo "a killed run left a result"; exit 1; }
