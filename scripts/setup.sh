@@ -21,15 +21,16 @@ else
   echo "setup: Debian packages already installed (${#apt_packages[@]} checked)"
 fi
 
-# Python packages, pinned in scripts/requirements.txt: torch (libtorch) and the transformers test oracle.
+# Python packages, pinned in scripts/requirements.txt (and requirements-nodeps.txt): torch (libtorch) and the transformers test oracle.
 stamp=.venv/.requirements.sha256
-want=$(sha256sum scripts/requirements.txt | cut -d' ' -f1)
+want=$(cat scripts/requirements.txt scripts/requirements-nodeps.txt | sha256sum | cut -d' ' -f1)
 if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
   echo "setup: .venv is up to date with scripts/requirements.txt"
 else
   [[ -x .venv/bin/python ]] || { echo "setup: creating the virtual environment .venv"; python3 -m venv .venv; }
   echo "setup: installing Python packages from scripts/requirements.txt into .venv (torch is large: minutes)"
   .venv/bin/pip install --disable-pip-version-check -q -r scripts/requirements.txt
+  .venv/bin/pip install --disable-pip-version-check -q --no-deps -r scripts/requirements-nodeps.txt
   echo "$want" > "$stamp"
 fi
 echo "setup: done ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'))"
