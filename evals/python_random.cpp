@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
+#include <set>
 #include <vector>
 
 #include "runtime/error.h"
@@ -64,6 +66,32 @@ uint32_t python_random::randbelow(uint32_t n) {
   uint32_t r = getrandbits(k);
   while (r >= n) r = getrandbits(k);
   return r;
+}
+
+std::vector<size_t> python_random::sample_indices(size_t n, size_t k) {
+  if (k > n) fail("python_random: sample of {} from a population of {}", k, n);
+  // CPython picks by method: a shrinking pool for small populations, rejection from a set otherwise.
+  size_t setsize = 21;
+  if (k > 5) setsize += static_cast<size_t>(std::pow(4.0, std::ceil(std::log(static_cast<double>(k * 3)) / std::log(4.0))));
+  std::vector<size_t> result(k);
+  if (n <= setsize) {
+    std::vector<size_t> pool(n);
+    for (size_t i = 0; i < n; ++i) pool[i] = i;
+    for (size_t i = 0; i < k; ++i) {
+      size_t j = randbelow(static_cast<uint32_t>(n - i));
+      result[i] = pool[j];
+      pool[j] = pool[n - i - 1];
+    }
+    return result;
+  }
+  std::set<size_t> selected;
+  for (size_t i = 0; i < k; ++i) {
+    size_t j = randbelow(static_cast<uint32_t>(n));
+    while (selected.count(j)) j = randbelow(static_cast<uint32_t>(n));
+    selected.insert(j);
+    result[i] = j;
+  }
+  return result;
 }
 
 }  // namespace harness

@@ -1,6 +1,7 @@
 // python_random.h: Python's random.Random (MT19937 seeded through init_by_array) for what
-// lm-evaluation-harness draws with it: getrandbits and shuffle. GPQA's choice order comes from
-// random.Random(42).shuffle, so the same seed gives the same order here.
+// lm-evaluation-harness and GPTQ draw with it: getrandbits, randint, shuffle and sample. GPQA's choice
+// order comes from random.Random(42).shuffle, lm-eval's few-shot examples from random.Random(1234).sample,
+// so the same seed gives the same draws here.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -17,6 +18,9 @@ class python_random {
   uint32_t next_u32();                 // genrand_uint32
   uint32_t getrandbits(int k);         // 1 <= k <= 32
   uint32_t randbelow(uint32_t n);      // random._randbelow: getrandbits(n.bit_length()) until < n
+
+  // random.sample(range(n), k): the indices Python's sample picks from a population of n, in order.
+  std::vector<size_t> sample_indices(size_t n, size_t k);
 
   // random.shuffle: for i from size-1 down to 1, swap x[i] with x[randbelow(i + 1)].
   template <typename T>

@@ -107,12 +107,15 @@ void shuffle_gpqa(std::vector<mc_item>& items) {
   }
 }
 
-// Few-shot prefix for an item: description, then `shots` examples "<prompt> <answer>\n\n".
+// Few-shot prefix for an item: description, then `shots` examples "<prompt> <answer>\n\n". MMLU takes
+// the first `shots` of its subject's dev split (lm-eval's first_n sampler). Every other task draws them
+// as lm-eval's default sampler does when the few-shot split is the evaluated one: one
+// random.Random(1234) for the task, sample(docs, shots + 1) per item in order, the item itself dropped.
 class fewshot_source {
  public:
-  fewshot_source(const task_spec& t, const std::string& dir, int shots) : task_(t), shots_(shots) {
-    if (shots_ > 0) {
-      if (t.fewshot_files.empty()) fail("task {} has no few-shot split here; use --shots 0", t.name);
+  fewshot_source(const task_spec& t, const std::string& dir, int shots, const std::vector<mc_item>& evaluated)
+      : task_(t), shots_(shots), evaluated_(evaluated), rng_(fewshot_seed) {
+    if (shots_ > 0 && !t.fewshot_files.empty()) {
       for (mc_item& item : read_mmlu_split(data_path(dir, t.fewshot_files), "dev")) {
         item.question = strip(item.question);
         pool_[item.subject].push_back(std::move(item));
@@ -120,25 +123,41 @@ class fewshot_source {
     }
   }
 
-  std::string prefix(const mc_item& item) const {
+  std::string prefix(const mc_item& item) {
     std::string subject = item.subject;
     std::replace(subject.begin(), subject.end(), '_', ' ');
     std::string text = fmt::format(fmt::runtime(task_.description), fmt::arg("subject", subject));
-    if (shots_ == 0) return text;
-    auto it = pool_.find(item.subject);
-    size_t have = it == pool_.end() ? 0 : it->second.size();
-    if (have < static_cast<size_t>(shots_))
-      fail("task {}: subject '{}' has {} few-shot examples, {} asked", task_.name, item.subject, have, shots_);
-    for (int i = 0; i < shots_; ++i) {
-      const mc_item& ex = it->second[i];
-      text += render(task_, ex) + " " + choice_texts(task_, ex).at(ex.gold) + "\n\n";
-    }
+    for (const mc_item* ex : examples(item)) text += render(task_, *ex) + " " + choice_texts(task_, *ex).at(ex->gold) + "\n\n";
     return text;
   }
 
  private:
+  std::vector<const mc_item*> examples(const mc_item& item) {
+    std::vector<const mc_item*> chosen;
+    if (shots_ == 0) return chosen;
+    if (!task_.fewshot_files.empty()) {
+      auto it = pool_.find(item.subject);
+      size_t have = it == pool_.end() ? 0 : it->second.size();
+      if (have < static_cast<size_t>(shots_))
+        fail("task {}: subject '{}' has {} few-shot examples, {} asked", task_.name, item.subject, have, shots_);
+      for (int i = 0; i < shots_; ++i) chosen.push_back(&it->second[i]);
+      return chosen;
+    }
+    size_t want = static_cast<size_t>(shots_) + 1;
+    if (evaluated_.size() < want)
+      fail("task {}: {} items cannot give {} few-shot examples besides the item itself", task_.name, evaluated_.size(), shots_);
+    for (size_t i : rng_.sample_indices(evaluated_.size(), want)) {
+      const mc_item& ex = evaluated_[i];
+      bool same = ex.question == item.question && ex.passage == item.passage && ex.choices == item.choices && ex.gold == item.gold;
+      if (!same && chosen.size() < static_cast<size_t>(shots_)) chosen.push_back(&ex);
+    }
+    return chosen;
+  }
+
   const task_spec& task_;
   int shots_;
+  const std::vector<mc_item>& evaluated_;  // the whole evaluated split (before --limit), as lm-eval samples it
+  python_random rng_;
   std::map<std::string, std::vector<mc_item>> pool_;
 };
 
@@ -230,15 +249,16 @@ std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir
     if (shots > 0) fail("task {} is zero-shot only here; use --shots 0", t.name);
     return build_last_word_docs(t, dir, limit);
   }
-  std::vector<mc_item> items = limited(load_items(t, dir), limit, t.reader == "mmlu");
-  if (t.reader == "gpqa") shuffle_gpqa(items);
+  if (t.kind == kind::partial && shots > 0) fail("task {} is zero-shot only here; use --shots 0", t.name);
+  std::vector<mc_item> all = load_items(t, dir);
+  if (t.reader == "gpqa") shuffle_gpqa(all);
   if (t.reader == "mmlu")
-    for (mc_item& item : items) item.question = strip(item.question);
-  fewshot_source fewshot(t, dir, shots);
+    for (mc_item& item : all) item.question = strip(item.question);
+  std::vector<mc_item> items = limited(all, limit, t.reader == "mmlu");
+  fewshot_source fewshot(t, dir, shots, all);
   std::vector<task_doc> docs;
   for (const mc_item& item : items) {
     if (t.kind == kind::partial) {
-      if (shots > 0) fail("task {} is zero-shot only here; use --shots 0", t.name);
       docs.push_back(partial_doc(item));
       continue;
     }
@@ -248,6 +268,12 @@ std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir
     docs.push_back(std::move(doc));
   }
   return docs;
+}
+
+std::string fewshot_sampler_description(const task_spec& t) {
+  if (!t.fewshot_files.empty()) return fmt::format("first_n: the first examples of the item's subject in {}/dev", t.fewshot_files);
+  return fmt::format("lm-eval's default sampler: random.Random({}).sample of the evaluated split, the item itself "
+                     "dropped (lm-eval draws from the training split instead where the task has one)", fewshot_seed);
 }
 
 std::vector<std::string> task_input_files(const task_spec& spec, const std::string& data_dir, int shots) {

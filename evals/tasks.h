@@ -30,7 +30,8 @@ struct task_spec {
   std::string description;           // before the few-shot examples; "{subject}" is the MMLU subject, spaced
   std::vector<std::string> metrics;  // "acc", "acc_norm", "perplexity"
   int default_shots = 0;
-  std::string fewshot_files;         // MMLU: "mmlu" (dev split, first n of the subject); empty: none
+  std::string fewshot_files;         // MMLU: "mmlu" (dev split, first n of the subject); empty: examples are
+                                     // drawn from the evaluated split (lm-eval's default sampler, seed 1234)
 };
 
 const std::vector<task_spec>& all_tasks();
@@ -59,10 +60,15 @@ std::vector<task_doc> build_task_docs(const task_spec& task, const std::string& 
 // file in them, sorted.
 std::vector<std::string> task_input_files(const task_spec& task, const std::string& data_dir, int shots);
 
+// Where a task's few-shot examples come from, for results: MMLU's first_n of dev, or lm-eval's default
+// sampler over the evaluated split (which departs from lm-eval where the task has a training split).
+std::string fewshot_sampler_description(const task_spec& task);
+
 // Text preprocessing of lm-eval's HellaSwag (strip, " [title]" -> ". ", drop "[...]", "  " -> " ").
 std::string hellaswag_preprocess(const std::string& text);
 
-// lm-eval's fixed seed for shuffling GPQA's answer choices (the only randomness in building task docs).
+// lm-eval's fixed seeds: GPQA's answer-choice shuffle, and the few-shot sampler (--seed's fourth part).
 constexpr uint64_t gpqa_shuffle_seed = 42;
+constexpr uint64_t fewshot_seed = 1234;
 
 }  // namespace harness

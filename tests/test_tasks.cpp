@@ -6,8 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
+#include "artifact/process.h"
 #include "evals/loglikelihood.h"
+#include "evals/python_random.h"
 #include "evals/task_eval.h"
 #include "evals/task_metrics.h"
 #include "evals/tasks.h"
@@ -136,7 +140,7 @@ CATCH_TEST_CASE("tasks: MMLU 5-shot from the dev split with the subject's descri
   CATCH_CHECK(zero[0].requests[0].context.rfind("The following are multiple choice questions (with answers) about abstract "
                                                 "algebra.\n\nFind the degree", 0) == 0);
   CATCH_CHECK_THROWS_WITH(build_task_docs(find_task("mmlu"), shipped(), 6, 1), Catch::Contains("has 5 few-shot examples, 6 asked"));
-  CATCH_CHECK_THROWS_WITH(build_task_docs(find_task("boolq"), shipped(), 1, 1), Catch::Contains("no few-shot split"));
+  CATCH_CHECK_THROWS_WITH(build_task_docs(find_task("winogrande"), shipped(), 1, 1), Catch::Contains("zero-shot only"));
   CATCH_CHECK_THROWS_WITH(find_task("mnli"), Catch::Contains("unknown task 'mnli'"));
 }
 
@@ -345,6 +349,51 @@ CATCH_TEST_CASE("loglikelihood: left truncation to the model's positions and sha
   CATCH_CHECK(std::abs(s[1].logprob - (hit - b)) < 1e-5);  // token 5 is not the successor of 2: logit 0
   CATCH_CHECK(!s[1].greedy);
   CATCH_CHECK_THROWS_WITH(score_requests(model, {{{1}, {2, 3, 4, 5, 6}}}, 1), Catch::Contains("exceed the model's 4 positions"));
+}
+
+namespace {
+
+// Lines of numbers printed by tests/oracle/lm_eval_fewshot.py.
+std::vector<std::vector<size_t>> oracle_indices(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {HARNESS_PYTHON, (test::project_dir() / "tests/oracle/lm_eval_fewshot.py").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::istringstream out(run_checked(argv));
+  std::vector<std::vector<size_t>> lines;
+  for (std::string line; std::getline(out, line);) {
+    std::istringstream words(line);
+    lines.emplace_back(std::istream_iterator<size_t>(words), std::istream_iterator<size_t>());
+  }
+  return lines;
+}
+
+}  // namespace
+
+CATCH_TEST_CASE("python_random: sample picks what CPython's random.sample picks", "[tasks]") {
+  // Small populations take CPython's pool path, larger ones its set path (k <= 5: n > 21).
+  for (auto [n, k] : {std::pair<size_t, size_t>{10, 4}, {50, 4}, {200, 6}, {30, 30}}) {
+    python_random r(1234);
+    for (const std::vector<size_t>& expected : oracle_indices({"sample", "1234", std::to_string(n), std::to_string(k), "5"}))
+      CATCH_CHECK(r.sample_indices(n, k) == expected);
+  }
+  CATCH_CHECK_THROWS_WITH(python_random(1).sample_indices(3, 4), Catch::Contains("sample of 4 from a population of 3"));
+}
+
+CATCH_TEST_CASE("tasks: few-shot examples drawn as lm-eval's default sampler draws them", "[tasks]") {
+  // ARC-Easy's shipped 50 items: each of the first 6 gets 3 examples from the other 49, in lm-eval's draw order.
+  auto zero = build_task_docs(find_task("arc_easy"), shipped(), 0, 0);
+  CATCH_REQUIRE(zero.size() == 50);
+  auto docs = build_task_docs(find_task("arc_easy"), shipped(), 3, 6);
+  CATCH_REQUIRE(docs.size() == 6);
+  std::vector<std::vector<size_t>> picks = oracle_indices({"fewshot", "1234", "50", "3", "6"});
+  CATCH_REQUIRE(picks.size() == 6);
+  for (size_t d = 0; d < 6; ++d) {
+    std::string expected;
+    for (size_t j : picks[d]) expected += zero[j].requests[0].context + " " + zero[j].choices[zero[j].gold] + "\n\n";
+    expected += zero[d].requests[0].context;
+    CATCH_CHECK(docs[d].requests[0].context == expected);
+    CATCH_CHECK(docs[d].requests[0].continuation == zero[d].requests[0].continuation);
+  }
+  CATCH_CHECK_THROWS_WITH(build_task_docs(find_task("arc_easy"), shipped(), 50, 1), Catch::Contains("cannot give 50 few-shot"));
 }
 
 }  // namespace harness

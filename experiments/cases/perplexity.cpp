@@ -5,12 +5,12 @@
 #include <memory>
 
 #include "evals/perplexity.h"
+#include "evals/text_source.h"
 #include "experiments/cases/cases.h"
 #include "experiments/progress.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
-#include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 
 namespace harness {
@@ -26,21 +26,25 @@ void run_perplexity(const case_args& args) {
 
   auto t0 = clock::now();
   tokenizer tok = load_tokenizer(tokenizer_path);
-  std::vector<int32_t> ids32 = tok.encode(read_text_file(data));
-  std::vector<int64_t> ids(ids32.begin(), ids32.end());
-  double tokenize_s = std::chrono::duration<double>(clock::now() - t0).count();
-
-  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
   std::optional<int64_t> bos;
   if (tok.adds_bos_by_default() && tok.bos_id()) bos = *tok.bos_id();
   ppl_protocol protocol = parse_ppl_protocol(args.get("protocol"), args.get_int("window"), args.get_int("stride"), bos);
+  text_source source =
+      parse_text_source(args.get("text"), args.get_int("text-docs"), args.get_int("text-windows"), args.get_int("text-seed"));
+  if (source.kind == "docs_sample" && protocol.kind != "nonoverlap")
+    fail("--text docs_sample makes windows of --window tokens; score them with --protocol nonoverlap");
+  token_stream stream = build_token_stream(source, data, tok, protocol.window);
+  const std::vector<int64_t>& ids = stream.ids;
+  double tokenize_s = std::chrono::duration<double>(clock::now() - t0).count();
+
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
   int64_t limit = args.get_int("limit");
 
   auto t1 = clock::now();
   ppl_result r = evaluate_perplexity(*model, ids, protocol, args.get_int("batch"), limit, progress_printer("perplexity", "windows"));
   double eval_s = std::chrono::duration<double>(clock::now() - t1).count();
-  std::cout << fmt::format("{} on {}: perplexity {:.4f} (mean NLL {:.5f} +/- {:.5f}, {} tokens in {} windows)\n",
-                           protocol.id(), std::filesystem::path(data).filename().string(), r.perplexity, r.mean_nll,
+  std::cout << fmt::format("{} of {} on {}: perplexity {:.4f} (mean NLL {:.5f} +/- {:.5f}, {} tokens in {} windows)\n",
+                           protocol.id(), source.id(), std::filesystem::path(data).filename().string(), r.perplexity, r.mean_nll,
                            r.nll_stderr, r.tokens_scored, r.windows);
 
   result_document doc(find_case("perplexity"), args);
@@ -49,7 +53,9 @@ void run_perplexity(const case_args& args) {
   doc.add_input_files("data", {data});
   doc.set_environment(describe_environment(device));
   doc.metrics()["protocol"] = protocol.id();
-  doc.metrics()["text"] = "the data file as-is, tokenised once";
+  doc.metrics()["text"] = source.id();
+  if (!stream.text_sha256.empty()) doc.metrics()["text_sha256"] = stream.text_sha256;
+  if (!stream.samples.empty()) doc.metrics()["text_samples"] = stream.samples;
   doc.metrics()["stream_tokens"] = ids.size();
   doc.metrics()["perplexity"] = r.perplexity;
   doc.metrics()["mean_nll"] = {{"value", r.mean_nll}, {"stderr", r.nll_stderr}};
@@ -66,12 +72,16 @@ void run_perplexity(const case_args& args) {
 
 experiment_case perplexity_case() {
   return {"perplexity",
-          1,
+          2,
           "perplexity tables (dense baselines; sparse runs reuse the same protocols)",
           "perplexity of a model on a text file under a named protocol",
           {{"model", "data/models/tinystories-656k", "Hugging Face model directory"},
            {"tokenizer", "", "tokenizer.json or a directory with one (default: the model directory)"},
-           {"data", "data/eval/wikitext-2-raw/wiki.test.raw", "text file, read whole"},
+           {"data", "data/eval/wikitext-2-raw/wiki.test.raw", "text file, or .jsonl documents for docs_*"},
+           {"text", "raw", "raw (file as is), hf_rows (GPTQ WikiText-2), docs_join (SparseGPT C4), docs_sample (GPTQ C4)"},
+           {"text-docs", "1100", "docs_join: join the first N documents"},
+           {"text-windows", "256", "docs_join: keep N x window tokens; docs_sample: sample N windows"},
+           {"text-seed", "0", "docs_sample: Python random.seed"},
            {"protocol", "nonoverlap", "nonoverlap, sliding or halfwin"},
            {"window", "512", "seqlen (nonoverlap), max_len (sliding) or n_ctx (halfwin)"},
            {"stride", "256", "sliding only: tokens between window starts"},

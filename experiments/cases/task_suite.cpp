@@ -26,6 +26,7 @@ nlohmann::json task_json(const task_spec& spec, int shots, const task_result& r)
   j["follows"] = spec.follows;
   j["follows_version"] = spec.version;
   j["shots"] = shots;
+  if (shots > 0) j["fewshot_sampler"] = fewshot_sampler_description(spec);
   j["prompt"] = spec.prompt;
   j["docs"] = r.docs.size();
   j["requests"] = r.requests;
