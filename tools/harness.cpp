@@ -1,5 +1,6 @@
 // harness: the command-line front door. `harness list` shows the registered cases; `harness run CASE
-// [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids.
+// [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids;
+// `harness import-llama2c` converts a llama2.c model into a Hugging Face directory.
 // Errors are one line on stderr and a non-zero exit.
 #include <climits>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include "experiments/build_info.h"
 #include "experiments/registry.h"
 #include "runtime/error.h"
+#include "runtime/import_llama2c.h"
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 #include "tools/cli_options.h"
@@ -49,6 +51,9 @@ void print_usage() {
                "                                     prepended as the model's files say unless --bos is given\n"
                "  harness detokenize --tokenizer PATH --ids 1,2,3 [--skip-special]\n"
                "                                     print the text of the ids, byte for byte, with no newline added\n"
+               "  harness import-llama2c --checkpoint F.bin --tokenizer TOK.bin --out DIR\n"
+               "                                     convert a llama2.c checkpoint (float32, v0 or v1) and its tokenizer\n"
+               "                                     into a new Hugging Face Llama directory\n"
                "  (PATH: a tokenizer.json, or a directory holding tokenizer.json or vocab.json + merges.txt)\n";
 }
 
@@ -108,6 +113,15 @@ int detokenize_command(const std::vector<std::string>& words) {
   return 0;
 }
 
+int import_llama2c_command(const std::vector<std::string>& words) {
+  auto options = harness::parse_command_options(words, {}, {"checkpoint", "tokenizer", "out"}, "import-llama2c");
+  std::string out = harness::required_option(options, "out", "import-llama2c");
+  harness::import_llama2c(harness::required_option(options, "checkpoint", "import-llama2c"),
+                          harness::required_option(options, "tokenizer", "import-llama2c"), out);
+  std::cout << fmt::format("wrote {}\n", out);
+  return 0;
+}
+
 int run(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     print_usage();
@@ -144,6 +158,7 @@ int run(const std::vector<std::string>& args) {
   if (args[0] == "verify-bundle") return harness::verify_bundle_command(rest);
   if (args[0] == "tokenize") return tokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "detokenize") return detokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "import-llama2c") return import_llama2c_command(rest);
   fail("unknown command '{}' (try `harness help`)", args[0]);
 }
 

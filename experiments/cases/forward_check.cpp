@@ -54,6 +54,12 @@ std::optional<int64_t> eos_token(const std::string& model_dir, const model_confi
   return config.eos_token_id;
 }
 
+bool has_tokenizer(const std::string& model_dir) {
+  std::filesystem::path dir(model_dir);
+  return std::filesystem::exists(dir / "tokenizer.json") ||
+         (std::filesystem::exists(dir / "vocab.json") && std::filesystem::exists(dir / "merges.txt"));
+}
+
 void run_forward_check(const case_args& args) {
   using clock = std::chrono::steady_clock;
   c10::NoGradGuard no_grad;
@@ -105,9 +111,13 @@ void run_forward_check(const case_args& args) {
   std::vector<int64_t> all_ids = to_vector<int64_t>(result.ids[0]);
   std::vector<int64_t> generated(all_ids.begin() + static_cast<long>(prompt.size()), all_ids.end());
   std::cout << fmt::format("generated ids: {}\n", fmt::join(generated, ","));
-  if (tok) {
+  // The text too, through the prompt's tokenizer or, from --ids or BOS, the model directory's if it has one
+  // (then only shown, not a recorded input).
+  std::optional<tokenizer> shown;
+  if (!tok && has_tokenizer(model_dir)) shown = load_tokenizer(model_dir);
+  if (tok || shown) {
     std::vector<int32_t> all32(all_ids.begin(), all_ids.end());
-    std::cout << "text: " << tok->decode(all32, /*skip_special=*/true) << "\n";
+    std::cout << "text: " << (tok ? *tok : *shown).decode(all32, /*skip_special=*/true) << "\n";
   }
 
   at::Tensor last = result.step_logits[0][result.step_logits.size(1) - 1];  // [V] float32
