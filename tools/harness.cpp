@@ -20,6 +20,7 @@
 #include "experiments/build_info.h"
 #include "experiments/registry.h"
 #include "runtime/error.h"
+#include "runtime/import_gguf.h"
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 #include "tools/cli_options.h"
@@ -49,6 +50,8 @@ void print_usage() {
                "                                     prepended as the model's files say unless --bos is given\n"
                "  harness detokenize --tokenizer PATH --ids 1,2,3 [--skip-special]\n"
                "                                     print the text of the ids, byte for byte, with no newline added\n"
+               "  harness import-gguf --gguf FILE --out DIR [--dtype f32|bf16]\n"
+               "                                     convert a Llama GGUF (dequantised) to a Hugging Face directory\n"
                "  (PATH: a tokenizer.json, or a directory holding tokenizer.json or vocab.json + merges.txt)\n";
 }
 
@@ -108,6 +111,20 @@ int detokenize_command(const std::vector<std::string>& words) {
   return 0;
 }
 
+int import_gguf_command(const std::vector<std::string>& words) {
+  auto options = harness::parse_command_options(words, {}, {"gguf", "out", "dtype"}, "import-gguf");
+  harness::import_gguf_options o;
+  o.gguf_path = harness::required_option(options, "gguf", "import-gguf");
+  o.out_dir = harness::required_option(options, "out", "import-gguf");
+  std::string dtype = options.count("dtype") ? options["dtype"] : "f32";
+  if (dtype != "f32" && dtype != "bf16") fail("--dtype must be f32 or bf16, got '{}'", dtype);
+  o.dtype = dtype == "bf16" ? at::kBFloat16 : at::kFloat;
+  harness::import_gguf(o);
+  std::cout << fmt::format("wrote {} (config.json, model.safetensors, tokenizer.json, tokenizer_config.json)\n",
+                           o.out_dir);
+  return 0;
+}
+
 int run(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     print_usage();
@@ -143,6 +160,7 @@ int run(const std::vector<std::string>& args) {
   if (args[0] == "bundle") return harness::bundle_command(rest, harness::build_commit);
   if (args[0] == "verify-bundle") return harness::verify_bundle_command(rest);
   if (args[0] == "tokenize") return tokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "import-gguf") return import_gguf_command(rest);
   if (args[0] == "detokenize") return detokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
   fail("unknown command '{}' (try `harness help`)", args[0]);
 }
