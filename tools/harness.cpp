@@ -1,5 +1,6 @@
 // harness: the command-line front door. `harness list` shows the registered cases; `harness run CASE
-// [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids.
+// [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids;
+// `harness import-gguf` converts a Llama GGUF file into a Hugging Face directory.
 // Errors are one line on stderr and a non-zero exit.
 #include <climits>
 #include <cstdint>
