@@ -1,6 +1,7 @@
 // harness: the command-line front door. `harness list` shows the registered cases; `harness run CASE
 // [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids;
 // `harness import-llama2c` converts a llama2.c model into a Hugging Face directory.
+// `harness import-gguf` converts a Llama GGUF file into a Hugging Face directory.
 // Errors are one line on stderr and a non-zero exit.
 #include <climits>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "experiments/registry.h"
 #include "runtime/error.h"
 #include "runtime/import_llama2c.h"
+#include "runtime/import_gguf.h"
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 #include "tools/cli_options.h"
@@ -54,6 +56,8 @@ void print_usage() {
                "  harness import-llama2c --checkpoint F.bin --tokenizer TOK.bin --out DIR\n"
                "                                     convert a llama2.c checkpoint (float32, v0 or v1) and its tokenizer\n"
                "                                     into a new Hugging Face Llama directory\n"
+               "  harness import-gguf --gguf FILE --out DIR [--dtype f32|bf16]\n"
+               "                                     convert a Llama GGUF (dequantised) to a Hugging Face directory\n"
                "  (PATH: a tokenizer.json, or a directory holding tokenizer.json or vocab.json + merges.txt)\n";
 }
 
@@ -122,6 +126,20 @@ int import_llama2c_command(const std::vector<std::string>& words) {
   return 0;
 }
 
+int import_gguf_command(const std::vector<std::string>& words) {
+  auto options = harness::parse_command_options(words, {}, {"gguf", "out", "dtype"}, "import-gguf");
+  harness::import_gguf_options o;
+  o.gguf_path = harness::required_option(options, "gguf", "import-gguf");
+  o.out_dir = harness::required_option(options, "out", "import-gguf");
+  std::string dtype = options.count("dtype") ? options["dtype"] : "f32";
+  if (dtype != "f32" && dtype != "bf16") fail("--dtype must be f32 or bf16, got '{}'", dtype);
+  o.dtype = dtype == "bf16" ? at::kBFloat16 : at::kFloat;
+  harness::import_gguf(o);
+  std::cout << fmt::format("wrote {} (config.json, model.safetensors, tokenizer.json, tokenizer_config.json)\n",
+                           o.out_dir);
+  return 0;
+}
+
 int run(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     print_usage();
@@ -157,6 +175,7 @@ int run(const std::vector<std::string>& args) {
   if (args[0] == "bundle") return harness::bundle_command(rest, harness::build_commit);
   if (args[0] == "verify-bundle") return harness::verify_bundle_command(rest);
   if (args[0] == "tokenize") return tokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "import-gguf") return import_gguf_command(rest);
   if (args[0] == "detokenize") return detokenize_command(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "import-llama2c") return import_llama2c_command(rest);
   fail("unknown command '{}' (try `harness help`)", args[0]);
