@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <vector>
 
 #include <c10/core/GradMode.h>
 #include <fmt/format.h>
@@ -109,8 +110,9 @@ void register_all() {
       benchmark::RegisterBenchmark(fmt::format("anchor/{}/k={}", tag, quarter).c_str(), bm_anchor, dtype, context,
                                    quarter)
           ->Unit(benchmark::kMicrosecond);
-      for (int64_t top_k : {int64_t{8}, quarter}) {
-        if (top_k == quarter && quarter == 8) continue;
+      std::vector<int64_t> ks = {8};
+      if (quarter != 8) ks.push_back(quarter);
+      for (int64_t top_k : ks) {
         benchmark::RegisterBenchmark(fmt::format("reuse/{}/k={}", tag, top_k).c_str(), bm_reuse, dtype, context, top_k)
             ->Unit(benchmark::kMicrosecond);
       }
