@@ -50,6 +50,7 @@ bench: build
 	$(BUILD)/bench/bench_predictors
 	$(BUILD)/bench/bench_kernels
 	$(BUILD)/bench/bench_head_sparse_attention
+	$(BUILD)/bench/bench_anchor_reuse_attention
 
 clean:
 	rm -rf $(BUILD)

@@ -1,4 +1,5 @@
 // kernels_cuda_absent.cpp: the CUDA kernels in builds without HARNESS_CUDA: they say so.
+#include "kernels/anchor_reuse_attention.h"
 #include "kernels/head_sparse_attention.h"
 #include "kernels/sparse_mlp.h"
 #include "runtime/error.h"
@@ -13,6 +14,14 @@ at::Tensor sparse_mlp_cuda(const sparse_mlp_weights&, const at::Tensor&, const a
 
 at::Tensor head_sparse_attention_cuda(const head_sparse_attention_weights&, const decode_step&, const at::Tensor&) {
   fail("head-sparse attention (CUDA): this build has no CUDA code (configure with HARNESS_CUDA=ON)");
+}
+
+anchor_output anchor_attention_cuda(const anchor_reuse_step&, int64_t) {
+  fail("anchor attention (CUDA): this build has no CUDA code (configure with HARNESS_CUDA=ON)");
+}
+
+at::Tensor reuse_attention_cuda(const anchor_reuse_step&, const at::Tensor&, const at::Tensor&) {
+  fail("reuse attention (CUDA): this build has no CUDA code (configure with HARNESS_CUDA=ON)");
 }
 
 }  // namespace harness

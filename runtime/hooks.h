@@ -45,6 +45,14 @@ struct mask_source : forward_observer {
   virtual at::Tensor head_keep(int64_t layer, const at::Tensor& heads) = 0;
   // act [B, T, F] -> keep [B, T, F] bool (or [F], or undefined)
   virtual at::Tensor mlp_keep(int64_t layer, const at::Tensor& act) = 0;
+  // Attention keys (Kascade-style anchor/reuse sparse attention), asked just before a layer's attention:
+  // q [B, H, T, hd] as attention() gets it (post-RoPE; OPT: already scaled), k [B, KV, S, hd], mask
+  // [B, 1, T, S] the additive causal/padding mask, score_scale as attention() applies it -> keep
+  // [B, H, T, S] bool: the keys each query may attend, on top of the mask; undefined (the default): all.
+  virtual at::Tensor key_keep(int64_t /*layer*/, const at::Tensor& /*q*/, const at::Tensor& /*k*/,
+                              const at::Tensor& /*mask*/, double /*score_scale*/) {
+    return {};
+  }
 };
 
 }  // namespace harness

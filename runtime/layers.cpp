@@ -27,9 +27,12 @@ at::Tensor causal_padding_mask(const at::Tensor& attention_mask, int64_t batch, 
            shape_str(attention_mask.sizes()), batch, total);
     allowed = allowed & (attention_mask.to(device) != 0).view({batch, 1, 1, total});
   }
-  double lowest = dtype == at::kBFloat16 ? -3.3895313892515355e38 : std::numeric_limits<float>::lowest();
   at::Tensor zeros = at::zeros({}, at::TensorOptions().dtype(dtype).device(device));
-  return at::where(allowed, zeros, at::full({}, lowest, zeros.options()));
+  return at::where(allowed, zeros, at::full({}, masked_score(dtype), zeros.options()));
+}
+
+double masked_score(at::ScalarType dtype) {
+  return dtype == at::kBFloat16 ? -3.3895313892515355e38 : std::numeric_limits<float>::lowest();
 }
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,

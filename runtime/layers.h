@@ -15,6 +15,8 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
 // uniform rather than NaN, as in transformers' eager attention).
 at::Tensor causal_padding_mask(const at::Tensor& attention_mask, int64_t batch, int64_t past, int64_t new_tokens,
                                at::ScalarType dtype, const at::Device& device);
+// The value the additive mask holds where a key is hidden: the dtype's lowest (float32 or bfloat16).
+double masked_score(at::ScalarType dtype);
 
 // q [B, H, T, hd], k/v [B, KV, S, hd] (H a multiple of KV), mask [B, 1, T, S] -> [B, T, H, hd].
 // Scores are q.k^T * score_scale; softmax runs in float32.

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "runtime/error.h"
+#include "runtime/layers.h"
+#include "runtime/tensor_util.h"
 #include "runtime/models/architectures.h"
 
 namespace harness {
@@ -21,6 +23,18 @@ at::Tensor mlp_keep_for(const forward_options& opt, int64_t layer, const at::Ten
   if (opt.masks && opt.dynamic_masks) fail("forward: fixed masks and a mask source cannot both be given");
   if (opt.masks) return (*opt.masks).at(layer).mlp_keep;
   return opt.dynamic_masks ? opt.dynamic_masks->mlp_keep(layer, act) : at::Tensor();
+}
+
+at::Tensor attention_mask_for(const forward_options& opt, int64_t layer, const at::Tensor& q, const at::Tensor& k,
+                              const at::Tensor& mask, double score_scale) {
+  if (!opt.dynamic_masks) return mask;
+  at::Tensor keep = opt.dynamic_masks->key_keep(layer, q, k, mask, score_scale);
+  if (!keep.defined()) return mask;
+  std::vector<int64_t> expected = {q.size(0), q.size(1), q.size(2), k.size(2)};
+  if (keep.scalar_type() != at::kBool || keep.sizes() != at::IntArrayRef(expected))
+    fail("layer {}: key mask is {} {}; expected bool {}", layer, dtype_str(keep.scalar_type()),
+         shape_str(keep.sizes()), shape_str(expected));
+  return at::where(keep.to(mask.device()), mask, at::full({}, masked_score(mask.scalar_type()), mask.options()));
 }
 
 std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype, const at::Device& device) {

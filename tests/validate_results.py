@@ -14,7 +14,7 @@ def main():
     schema = json.loads(pathlib.Path(sys.argv[1]).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     # Every JSON file but the trace case's Chrome traces (*.trace.json) is a result.
-    files = sorted(f for f in pathlib.Path(sys.argv[2]).rglob("*.json") if not f.name.endswith(".trace.json"))
+    files = sorted(f for f in pathlib.Path(sys.argv[2]).rglob("*.json") if not f.name.endswith((".trace.json", ".schedule.json")))
     if not files:
         sys.exit(f"no result files under {sys.argv[2]}")
     for f in files:

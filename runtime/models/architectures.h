@@ -21,5 +21,9 @@ inline void observe(const forward_options& opt, hook_point point, int64_t layer,
 // The keep masks of layer `layer`: from the fixed per-layer masks, or asked of the mask source.
 at::Tensor head_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& heads);  // heads [B,T,H,hd]
 at::Tensor mlp_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& act);     // act [B,T,F]
+// The layer's additive attention mask [B, 1, T, S], or [B, H, T, S] restricted to the keys the mask source
+// keeps (mask_source::key_keep; q [B, H, T, hd], k [B, KV, S, hd]).
+at::Tensor attention_mask_for(const forward_options& opt, int64_t layer, const at::Tensor& q, const at::Tensor& k,
+                              const at::Tensor& mask, double score_scale);
 
 }  // namespace harness

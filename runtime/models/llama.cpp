@@ -85,7 +85,8 @@ class llama_model final : public causal_lm {
       q = apply_rope(q, cos, sin);  // [B, H, T, hd]
       k = apply_rope(k, cos, sin);  // [B, KV, T, hd]
       if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);  // [B, KV, S, hd]
-      at::Tensor heads = attention(q, k, v, mask, 1.0 / std::sqrt(static_cast<double>(c.head_dim)));  // [B,T,H,hd]
+      double scale = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
+      at::Tensor heads = attention(q, k, v, attention_mask_for(opt, i, q, k, mask, scale), scale);  // [B,T,H,hd]
       heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
       observe(opt, hook_point::attn_heads, i, heads);
       at::Tensor attn = at::linear(heads.reshape({batch, t, c.num_heads * c.head_dim}), l.o_proj, l.o_bias);

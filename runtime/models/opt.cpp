@@ -91,7 +91,8 @@ class opt_model final : public causal_lm {
       at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
       at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
       if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);                     // [B, H, S, hd]
-      at::Tensor heads = attention(q.transpose(1, 2), k, v, mask, 1.0);             // [B, T, H, hd]
+      q = q.transpose(1, 2);                                                          // [B, H, T, hd]
+      at::Tensor heads = attention(q, k, v, attention_mask_for(opt, i, q, k, mask, 1.0), 1.0);  // [B, T, H, hd]
       heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
       observe(opt, hook_point::attn_heads, i, heads);
       at::Tensor attn = at::linear(heads.reshape({batch, t, d}), l.out_proj, l.out_bias);

@@ -1,0 +1,132 @@
+// Anchor/reuse (Kascade-style) decode attention on CPU for one new token at Llama-3.2-3B's attention
+// shapes (24 query heads, 8 KV heads, head dim 128), random queries and caches of 512, 2048 and 8192 keys,
+// fp32 and bf16, tiles of 16.
+//   dense_attention/...   libtorch: attention over every key (one matmul per KV group, softmax, matmul)
+//   anchor/.../k          the CPU anchor kernel: attention over every key plus the top-k tile choice
+//   reuse/.../k           the CPU reuse kernel over k tiles per head (random sets holding the newest tile,
+//                         a different set and head map each iteration, 16 in rotation)
+// k is 8 tiles (the 8 of 32 at 512 tokens) and a quarter of the tiles (the same ratio at every
+// length). Counters: speedup over the dense step (median of 30 runs, dense_us) and over the reuse kernel
+// keeping every tile (the kernel's own dense); keys = fraction of the keys attended.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include <c10/core/GradMode.h>
+#include <fmt/format.h>
+
+#include "bench/bench_util.h"
+#include "kernels/anchor_reuse_attention.h"
+
+namespace harness::bench {
+namespace {
+
+constexpr int64_t heads = 24, kv_heads = 8, hd = 128, tile = 16;
+constexpr int set_count = 16;
+
+struct attention_case {
+  anchor_reuse_step step;
+  double dense_seconds = 0, all_tiles_seconds = 0;
+};
+
+at::Tensor dense_step(const anchor_reuse_step& s) {
+  int64_t group = heads / kv_heads;
+  at::Tensor q = s.q.view({kv_heads, group, hd});  // [KV, H/KV, hd]: a group's heads share one matmul
+  at::Tensor probs = at::softmax(at::matmul(q, s.k.transpose(1, 2)) * s.score_scale, -1, at::kFloat);  // [KV, g, N]
+  return at::matmul(probs.to(q.scalar_type()), s.v).view({1, heads, hd});
+}
+
+attention_case& get_case(at::ScalarType dtype, int64_t context) {
+  static std::string current;
+  static std::unique_ptr<attention_case> held;
+  std::string key = fmt::format("{}/{}", c10::toString(dtype), context);
+  if (key == current) return *held;
+  held.reset();
+  at::manual_seed(1);
+  auto c = std::make_unique<attention_case>();
+  c->step.q = at::randn({1, heads, hd}).to(dtype);
+  c->step.k = at::randn({kv_heads, context, hd}).to(dtype);
+  c->step.v = at::randn({kv_heads, context, hd}).to(dtype);
+  c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  c->step.tile = tile;
+  c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(c->step)); }, 30);
+  int64_t nt = tile_count(context, tile);
+  at::Tensor all = at::arange(nt, at::kLong).unsqueeze(0).repeat({heads, 1});
+  at::Tensor identity = at::arange(heads, at::kLong);
+  c->all_tiles_seconds =
+      median_seconds([&] { benchmark::DoNotOptimize(reuse_attention_cpu(c->step, all, identity)); }, 30);
+  held = std::move(c);
+  current = key;
+  return *held;
+}
+
+void bm_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
+  c10::NoGradGuard no_grad;
+  attention_case& c = get_case(dtype, context);
+  double seconds = timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_step(c.step)); });
+  state.counters["dense_us"] = seconds * 1e6;
+}
+
+void bm_anchor(benchmark::State& state, at::ScalarType dtype, int64_t context, int64_t top_k) {
+  c10::NoGradGuard no_grad;
+  attention_case& c = get_case(dtype, context);
+  double seconds = timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(anchor_attention_cpu(c.step, top_k)); });
+  state.counters["speedup"] = c.dense_seconds / seconds;
+  state.counters["speedup_vs_all_tiles"] = c.all_tiles_seconds / seconds;
+  state.counters["dense_us"] = c.dense_seconds * 1e6;
+}
+
+void bm_reuse(benchmark::State& state, at::ScalarType dtype, int64_t context, int64_t top_k) {
+  c10::NoGradGuard no_grad;
+  attention_case& c = get_case(dtype, context);
+  int64_t nt = tile_count(context, tile);
+  std::vector<at::Tensor> tiles, maps;
+  for (int i = 0; i < set_count; ++i) {
+    std::vector<at::Tensor> rows;
+    for (int64_t h = 0; h < heads; ++h) {
+      at::Tensor others = at::randperm(nt - 1).narrow(0, 0, top_k - 1);  // the newest tile is nt - 1
+      rows.push_back(std::get<0>(at::cat({others, at::full({1}, nt - 1, at::kLong)}).sort()));
+    }
+    tiles.push_back(at::stack(rows));
+    maps.push_back(at::randint(heads, {heads}, at::kLong));
+  }
+  double seconds = timed_loop(state, [&](int64_t i) {
+    benchmark::DoNotOptimize(reuse_attention_cpu(c.step, tiles[i % set_count], maps[i % set_count]));
+  });
+  state.counters["keys"] = static_cast<double>(top_k * tile) / static_cast<double>(context);
+  state.counters["speedup"] = c.dense_seconds / seconds;
+  state.counters["speedup_vs_all_tiles"] = c.all_tiles_seconds / seconds;
+  state.counters["dense_us"] = c.dense_seconds * 1e6;
+}
+
+void register_all() {
+  for (at::ScalarType dtype : {at::kFloat, at::kBFloat16})
+    for (int64_t context : {512, 2048, 8192}) {
+      std::string tag = fmt::format("llama-3.2-3b/{}/ctx={}", dtype == at::kFloat ? "f32" : "bf16", context);
+      benchmark::RegisterBenchmark(("dense_attention/" + tag).c_str(), bm_dense, dtype, context)
+          ->Unit(benchmark::kMicrosecond);
+      int64_t quarter = tile_count(context, tile) / 4;
+      benchmark::RegisterBenchmark(fmt::format("anchor/{}/k={}", tag, quarter).c_str(), bm_anchor, dtype, context,
+                                   quarter)
+          ->Unit(benchmark::kMicrosecond);
+      std::vector<int64_t> ks = {8};
+      if (quarter != 8) ks.push_back(quarter);
+      for (int64_t top_k : ks) {
+        benchmark::RegisterBenchmark(fmt::format("reuse/{}/k={}", tag, top_k).c_str(), bm_reuse, dtype, context, top_k)
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+}
+
+}  // namespace
+}  // namespace harness::bench
+
+int main(int argc, char** argv) {
+  harness::bench::register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
