@@ -65,7 +65,9 @@ double lm_trainer::train_step(const std::vector<int64_t>& stream) {
   for (auto& group : optimizer_->param_groups())
     static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr_at(options_, step_));
   optimizer_->zero_grad();
-  at::Tensor logits = model_.forward({inputs}, {}).logits;  // [B, T, V]
+  forward_input in;
+  in.input_ids = inputs;
+  at::Tensor logits = model_.forward(in, {}).logits;  // [B, T, V]
   at::Tensor loss = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
   if (!loss.requires_grad())
     fail("lm_trainer: the forward recorded no gradient (grad mode is off: a NoGradGuard or InferenceMode is active)");

@@ -175,8 +175,10 @@ nlohmann::json pair_run::train_model(const std::string& arch, const nlohmann::js
   lm_train_options o = train_options();
   lm_trainer trainer(*model, o);
   std::string resumed = last_state(arch_work);
+  int64_t resumed_step = 0;
   if (!resumed.empty()) {
     trainer.load(resumed);
+    resumed_step = trainer.step();
     std::cerr << fmt::format("{}: resumed at step {} from {}\n", arch, trainer.step(), resumed);
   }
 
@@ -237,7 +239,7 @@ nlohmann::json pair_run::train_model(const std::string& arch, const nlohmann::js
   m["first_loss"] = l.front();
   m["final_loss"] = curve.back()["mean_loss"];
   m["loss_curve"] = curve;
-  m["resumed_from_step"] = resumed.empty() ? 0 : read_json_file(resumed + ".json").at("step").get<int64_t>();
+  m["resumed_from_step"] = resumed_step;
   doc_.add_timing("train_" + arch, train_s);
   doc_.add_timing("evaluate_" + arch, seconds_since(t1));
   return m;
