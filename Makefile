@@ -4,7 +4,7 @@ PYTHON := .venv/bin/python
 JOBS ?= $(shell nproc)
 HARNESS := $(BUILD)/tools/harness
 
-.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff \
+.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff tiny-pair \
         table-recall table-sparse-ppl table-zero-shot table-drift-medians fig-drift fig-drift-overlay fig-drift-norms \
         fig-recall-by-layer fig-recall-vs-lookahead fig-sparsity-ppl
 
@@ -33,6 +33,10 @@ build: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Regenerates the shipped trained pair data/models/tiny-pair-opt and tiny-pair-llama (~20 min on 2 cores).
+tiny-pair: build
+	$(HARNESS) run train_tiny_pair --preset tiny --out $(RESULTS)
 
 demo: build
 	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30

@@ -9,7 +9,8 @@ const std::vector<experiment_case>& all_cases() {
   static const std::vector<experiment_case> cases = {forward_check_case(), perplexity_case(), drift_case(),
                                                        opt_baseline_case(), llama_sparse_case(),
                                                        zero_shot_case(), few_shot_case(), bench_case(), trace_case(),
-                                                       kascade_case()};
+                                                       kascade_case(),
+                                                       train_tiny_pair_case()};
   return cases;
 }
 

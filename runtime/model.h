@@ -10,6 +10,7 @@
 #include "runtime/hooks.h"
 #include "runtime/kv_cache.h"
 #include "runtime/model_config.h"
+#include "runtime/safetensors_writer.h"
 
 namespace harness {
 
@@ -48,11 +49,16 @@ class causal_lm {
 
   virtual forward_output forward(const forward_input& input, const forward_options& options) = 0;
   kv_cache make_cache(int64_t batch, int64_t capacity) const;
+  // The weights the forward reads, under their checkpoint names (a tied head once, as the embedding).
+  // They share storage with the model: training sets requires_grad on them and updates them in place,
+  // and writing them to a .safetensors file gives a checkpoint this model's config.json loads.
+  const named_tensors& weights() const { return weights_; }
 
  protected:
   model_config config_;
   at::ScalarType dtype_;
   at::Device device_;
+  named_tensors weights_;  // set by each architecture's constructor from its weight_binder
 };
 
 // Reads model_dir/config.json and the safetensors weights; dtype is kFloat or kBFloat16.

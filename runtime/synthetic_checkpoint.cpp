@@ -59,4 +59,43 @@ void write_synthetic_llama(const std::string& dir, const nlohmann::json& config,
   write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), t);
 }
 
+void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed) {
+  std::filesystem::create_directories(dir);
+  std::string config_path = (std::filesystem::path(dir) / "config.json").string();
+  write_json_file_atomic(config_path, config);
+  model_config c = read_model_config(config_path);
+  if (c.arch != model_arch::opt || c.has_projections() || !c.do_layer_norm_before || !c.enable_bias ||
+      !c.layer_norm_elementwise_affine)
+    fail("{}: write_synthetic_opt needs a pre-LN OPT config with biases, affine norms and no projections",
+         config_path);
+  at::manual_seed(seed);
+  int64_t d = c.hidden_size, f = c.intermediate_size;
+  auto options = at::TensorOptions().dtype(dtype);
+  auto weight = [&](std::vector<int64_t> shape) { return (at::randn(shape) * 0.02).to(dtype); };
+  auto ones = [&](int64_t n) { return at::ones({n}, options); };
+  auto zeros = [&](int64_t n) { return at::zeros({n}, options); };
+  const std::string m = "model.decoder.";
+  named_tensors t = {{m + "embed_tokens.weight", weight({c.vocab_size, d})},
+                     {m + "embed_positions.weight", weight({c.max_position_embeddings + 2, d})}};
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    std::string p = m + "layers." + std::to_string(i) + ".";
+    t.push_back({p + "self_attn_layer_norm.weight", ones(d)});
+    t.push_back({p + "self_attn_layer_norm.bias", zeros(d)});
+    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+      t.push_back({p + "self_attn." + proj + ".weight", weight({d, d})});
+      t.push_back({p + "self_attn." + proj + ".bias", zeros(d)});
+    }
+    t.push_back({p + "final_layer_norm.weight", ones(d)});
+    t.push_back({p + "final_layer_norm.bias", zeros(d)});
+    t.push_back({p + "fc1.weight", weight({f, d})});
+    t.push_back({p + "fc1.bias", zeros(f)});
+    t.push_back({p + "fc2.weight", weight({d, f})});
+    t.push_back({p + "fc2.bias", zeros(d)});
+  }
+  t.push_back({m + "final_layer_norm.weight", ones(d)});
+  t.push_back({m + "final_layer_norm.bias", zeros(d)});
+  if (!c.tie_word_embeddings) t.push_back({"lm_head.weight", weight({c.vocab_size, d})});
+  write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), t);
+}
+
 }  // namespace harness

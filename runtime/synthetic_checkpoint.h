@@ -1,5 +1,6 @@
-// synthetic_checkpoint.h: write a random-weight Llama checkpoint (config.json + model.safetensors) with the
-// exact tensor names and shapes of a real one, for benchmarks and scale checks without real weights.
+// synthetic_checkpoint.h: write a random-weight Llama or OPT checkpoint (config.json + model.safetensors) with
+// the exact tensor names and shapes of a real one, for benchmarks and scale checks without real weights and
+// as the initial state of models trained from scratch (runtime/lm_trainer.h).
 #pragma once
 #include <string>
 
@@ -13,5 +14,9 @@ nlohmann::json llama_3_2_1b_config();
 
 // Writes dir/config.json (= config) and dir/model.safetensors with N(0, 0.02) weights (norms 1) in dtype.
 void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed);
+
+// The same for OPT (pre-LN, no project_in/out): N(0, 0.02) weights and embeddings (as transformers'
+// OPT init_std), biases 0, LayerNorms weight 1 and bias 0.
+void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed);
 
 }  // namespace harness

@@ -18,22 +18,28 @@ weight_binder::weight_binder(const std::string& model_dir, const std::vector<std
   fail("{}: missing tensor '{}' (looked under prefixes '{}')", model_dir, probe, fmt::join(prefix_candidates, "', '"));
 }
 
-at::Tensor weight_binder::get(const std::string& name, const std::vector<int64_t>& shape) const {
-  return checkpoint_.load(prefix_ + name, shape, dtype_, device_);
+at::Tensor weight_binder::bind(const std::string& full_name, const std::vector<int64_t>& shape) {
+  at::Tensor t = checkpoint_.load(full_name, shape, dtype_, device_);
+  bound_.emplace_back(full_name, t);
+  return t;
 }
 
-at::Tensor weight_binder::get_if(bool enabled, const std::string& name, const std::vector<int64_t>& shape) const {
+at::Tensor weight_binder::get(const std::string& name, const std::vector<int64_t>& shape) {
+  return bind(prefix_ + name, shape);
+}
+
+at::Tensor weight_binder::get_if(bool enabled, const std::string& name, const std::vector<int64_t>& shape) {
   return enabled ? get(name, shape) : at::Tensor();
 }
 
-at::Tensor weight_binder::get_tied_embedding(const std::string& name, const std::vector<int64_t>& shape) const {
+at::Tensor weight_binder::get_tied_embedding(const std::string& name, const std::vector<int64_t>& shape) {
   if (!checkpoint_.contains(prefix_ + name) && checkpoint_.contains("lm_head.weight"))
     return get_unprefixed("lm_head.weight", shape);
   return get(name, shape);
 }
 
-at::Tensor weight_binder::get_unprefixed(const std::string& name, const std::vector<int64_t>& shape) const {
-  return checkpoint_.load(name, shape, dtype_, device_);
+at::Tensor weight_binder::get_unprefixed(const std::string& name, const std::vector<int64_t>& shape) {
+  return bind(name, shape);
 }
 
 }  // namespace harness

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/checkpoint.h"
+#include "runtime/safetensors_writer.h"
 
 namespace harness {
 
@@ -17,21 +18,27 @@ class weight_binder {
                 const std::string& probe, at::ScalarType dtype, const at::Device& device);
 
   // Tensor `prefix + name` with the given shape.
-  at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) const;
+  at::Tensor get(const std::string& name, const std::vector<int64_t>& shape);
   // Same, but undefined when `enabled` is false (optional biases).
-  at::Tensor get_if(bool enabled, const std::string& name, const std::vector<int64_t>& shape) const;
+  at::Tensor get_if(bool enabled, const std::string& name, const std::vector<int64_t>& shape);
   // A tensor named without the module prefix (e.g. "lm_head.weight").
-  at::Tensor get_unprefixed(const std::string& name, const std::vector<int64_t>& shape) const;
+  at::Tensor get_unprefixed(const std::string& name, const std::vector<int64_t>& shape);
   // The embedding of a model whose head is tied to it: stored under `name`, or only as lm_head.weight
   // (some checkpoints save the tied matrix once, under the head's name).
-  at::Tensor get_tied_embedding(const std::string& name, const std::vector<int64_t>& shape) const;
+  at::Tensor get_tied_embedding(const std::string& name, const std::vector<int64_t>& shape);
   const checkpoint& source() const { return checkpoint_; }
+  // Every tensor bound so far, under its checkpoint name, in binding order (a tied head appears once,
+  // as the embedding). Each shares storage with what the model holds.
+  const named_tensors& bound() const { return bound_; }
 
  private:
+  at::Tensor bind(const std::string& full_name, const std::vector<int64_t>& shape);
+
   checkpoint checkpoint_;
   std::string prefix_;
   at::ScalarType dtype_;
   at::Device device_;
+  named_tensors bound_;
 };
 
 }  // namespace harness

@@ -14,5 +14,6 @@ experiment_case few_shot_case();
 experiment_case bench_case();
 experiment_case trace_case();
 experiment_case kascade_case();
+experiment_case train_tiny_pair_case();
 
 }  // namespace harness

@@ -57,6 +57,7 @@ class llama_model final : public causal_lm {
     norm_ = w.get("norm.weight", {d});
     // A tied head reads the embedding matrix; an untied one must be in the checkpoint.
     lm_head_ = c.tie_word_embeddings ? embed_tokens_ : w.get_unprefixed("lm_head.weight", {c.vocab_size, d});
+    weights_ = w.bound();
     inv_freq_ = rope_inv_freq(c).to(device);
   }
 

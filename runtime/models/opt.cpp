@@ -65,6 +65,7 @@ class opt_model final : public causal_lm {
       final_norm_b_ = w.get_if(affine, "final_layer_norm.bias", {d});
     }
     lm_head_ = c.tie_word_embeddings ? embed_tokens_ : w.get_unprefixed("lm_head.weight", {c.vocab_size, e});
+    weights_ = w.bound();
   }
 
   forward_output forward(const forward_input& in, const forward_options& opt) override {
