@@ -197,7 +197,7 @@ std::vector<std::string> verify_bundle(const std::string& file, const std::vecto
   for (const auto& d : manifest.value("declared_invalid", nlohmann::json::array())) declared.insert(d.value("result", ""));
   json_schema schema = read_json_schema((root / "docs/result.schema.json").string());
   for (const auto& f : files_under(root / "results")) {
-    if (fs::path(f).extension() != ".json" || is_trace_file(f)) continue;
+    if (fs::path(f).extension() != ".json" || is_companion_file(f)) continue;
     std::string rel = "results/" + f;
     nlohmann::json doc;
     try {

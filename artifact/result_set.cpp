@@ -23,9 +23,10 @@ void check_result_document(const nlohmann::json& doc, const std::string& origin)
     fail("{}: result's 'case' has no name", origin);
 }
 
-bool is_trace_file(const std::string& path) {
-  const std::string suffix = ".trace.json";
-  return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+bool is_companion_file(const std::string& path) {
+  for (const std::string suffix : {".trace.json", ".schedule.json"})
+    if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+  return false;
 }
 
 std::vector<stored_result> read_result_folder(const std::string& dir) {
@@ -35,7 +36,7 @@ std::vector<stored_result> read_result_folder(const std::string& dir) {
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
     std::string path = entry.path().string();
-    if (is_trace_file(path)) continue;
+    if (is_companion_file(path)) continue;
     nlohmann::json doc = read_json_file(path);
     if (!doc.is_object() || !doc.contains("schema_version")) continue;  // e.g. a machine description
     check_result_document(doc, path);

@@ -10,8 +10,9 @@
 
 namespace harness {
 
-// Whether a path names a Chrome trace the trace case wrote beside its results (not a result).
-bool is_trace_file(const std::string& path);
+// Whether a path names a file a case writes beside its result, not a result: the trace case's Chrome
+// traces (*.trace.json) and the kascade case's schedules (*.schedule.json).
+bool is_companion_file(const std::string& path);
 
 struct stored_result {
   std::string path;     // where it was read from (a file, or "COMMIT:path" when read through git)

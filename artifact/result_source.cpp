@@ -41,7 +41,7 @@ std::vector<stored_result> read_result_commit(const std::string& repo, const std
   }
   std::vector<stored_result> results;
   for (const std::string& path : split_nul(listing)) {
-    if (path.size() < 5 || path.compare(path.size() - 5, 5, ".json") != 0 || is_trace_file(path)) continue;
+    if (path.size() < 5 || path.compare(path.size() - 5, 5, ".json") != 0 || is_companion_file(path)) continue;
     const std::string origin = commit + ":" + path;
     nlohmann::json doc;
     try {
