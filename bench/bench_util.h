@@ -24,6 +24,9 @@ double timed_loop(benchmark::State& state, F fn) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return elapsed / static_cast<double>(std::max<int64_t>(i, 1));
 }
+// The main() of a suite whose benchmarks are registered at run time by `register_all` (their shapes
+// and names come from loops): register, then Google Benchmark's usual initialise / run / shut down.
+int run_registered_benchmarks(int argc, char** argv, void (*register_all)());
 // Current and peak (since the last reset) resident set size of this process, in bytes.
 uint64_t current_rss_bytes();
 uint64_t peak_rss_bytes();
