@@ -2,7 +2,6 @@
 // weights dequantised and renamed, q/k rows un-permuted, the tokenizer files from tokenizer.ggml.*.
 #include "runtime/import_gguf.h"
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -15,6 +14,8 @@
 #include "runtime/gguf.h"
 #include "runtime/gguf_tokenizer.h"
 #include "runtime/json_file.h"
+#include "runtime/new_directory.h"
+#include "runtime/rope.h"
 #include "runtime/safetensors_writer.h"
 
 namespace harness {
@@ -89,13 +90,6 @@ json llama_config(const gguf_file& f, const llama_shape& s, at::ScalarType dtype
   return c;
 }
 
-// llama.cpp's converter stores q/k rows of each head in interleaved-pair order (row 2i, 2i+1 = rotate-half
-// rows i, i + d/2). Undo it: [heads * d, in] viewed as [heads, d/2, 2, in] -> [heads, 2, d/2, in].
-at::Tensor unpermute_rows(const at::Tensor& w, int64_t heads) {
-  int64_t rows = w.size(0);
-  return w.reshape({heads, rows / heads / 2, 2, w.size(1)}).transpose(1, 2).reshape({rows, w.size(1)}).contiguous();
-}
-
 // One tensor's GGUF name, Hugging Face name, expected Hugging Face shape, and q/k un-permutation heads.
 struct tensor_map {
   std::string gguf, hf;
@@ -139,7 +133,7 @@ named_tensors llama_weights(const gguf_file& f, const llama_shape& s, at::Scalar
            fmt::join(t.shape(), ", "), fmt::join(m.shape, ", "));
     at::Tensor w = at::empty(m.shape, at::kFloat);  // values in ggml order = row-major Hugging Face order
     dequantize_row(t.type, f.tensor_data(t), w.data_ptr<float>(), t.elements(), f.path() + ": tensor '" + t.name + "'");
-    if (m.unpermute_heads > 0) w = unpermute_rows(w, m.unpermute_heads);
+    if (m.unpermute_heads > 0) w = interleaved_to_rotate_half(w, m.unpermute_heads);
     out.emplace_back(m.hf, dtype == at::kFloat ? w : w.to(dtype));
   }
   return out;
@@ -164,22 +158,8 @@ void write_model(const gguf_file& f, const fs::path& dir, at::ScalarType dtype) 
 void import_gguf(const import_gguf_options& options) {
   if (options.dtype != at::kFloat && options.dtype != at::kBFloat16)
     fail("import-gguf: the weights can be stored as f32 or bf16 only");
-  fs::path out = fs::path(options.out_dir).lexically_normal();
-  if (out.filename().empty()) out = out.parent_path();  // "dir/" -> "dir"
-  if (fs::exists(out)) fail("{}: already exists; import-gguf writes a new directory (remove it first)", out.string());
   gguf_file file(options.gguf_path);
-  if (out.has_parent_path()) fs::create_directories(out.parent_path());
-  fs::path tmp = out.string() + ".tmp." + std::to_string(::getpid());
-  fs::remove_all(tmp);
-  fs::create_directory(tmp);
-  try {
-    write_model(file, tmp, options.dtype);
-    fs::rename(tmp, out);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+  write_new_directory(options.out_dir, "import-gguf", [&](const fs::path& tmp) { write_model(file, tmp, options.dtype); });
 }
 
 }  // namespace harness

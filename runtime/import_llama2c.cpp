@@ -5,22 +5,17 @@
 #include <fstream>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "runtime/error.h"
 #include "runtime/llama2c_tokenizer_json.h"
+#include "runtime/new_directory.h"
+#include "runtime/rope.h"
 #include "runtime/safetensors_writer.h"
 #include "runtime/sha256.h"
 
 namespace harness {
 
 namespace fs = std::filesystem;
-
-at::Tensor interleaved_to_rotate_half(const at::Tensor& weight, int64_t heads) {
-  int64_t rows = weight.size(0), in = weight.size(1), hs = rows / heads;
-  // [heads, hs/2, 2, in] (pair j, member c) -> [heads, 2, hs/2, in] (half c, index j)
-  return weight.reshape({heads, hs / 2, 2, in}).transpose(1, 2).reshape({rows, in}).contiguous();
-}
 
 std::map<std::string, at::Tensor> llama2c_to_hf_weights(const llama2c_checkpoint& ckpt) {
   const llama2c_config& c = ckpt.config;
@@ -97,41 +92,23 @@ std::string source_note(const std::string& checkpoint, const std::string& tokeni
       c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len, c.shared_classifier ? "shared (tied)" : "separate");
 }
 
-// Removes a temporary directory unless released.
-struct dir_guard {
-  fs::path path;
-  bool keep = false;
-  ~dir_guard() {
-    std::error_code ec;
-    if (!keep) fs::remove_all(path, ec);
-  }
-};
-
 }  // namespace
 
 void import_llama2c(const std::string& checkpoint_path, const std::string& tokenizer_path, const std::string& out) {
-  fs::path target = fs::path(out).lexically_normal();
-  if (target.filename().empty()) target = target.parent_path();
-  if (fs::exists(target)) fail("{}: already exists; import-llama2c writes a new directory", target.string());
-
   llama2c_checkpoint ckpt = read_llama2c_checkpoint(checkpoint_path);
   llama2c_vocab vocab = read_llama2c_tokenizer(tokenizer_path, ckpt.config.vocab_size);
   nlohmann::ordered_json tokenizer = llama2c_tokenizer_json(vocab, tokenizer_path);
   std::map<std::string, at::Tensor> hf = llama2c_to_hf_weights(ckpt);
 
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  dir_guard tmp{target.string() + fmt::format(".tmp.{}", ::getpid())};
-  fs::remove_all(tmp.path);
-  fs::create_directory(tmp.path);
-  write_text(tmp.path / "config.json", llama2c_hf_config(ckpt.config).dump(2) + "\n");
-  write_text(tmp.path / "generation_config.json",
-             nlohmann::ordered_json{{"bos_token_id", 1}, {"eos_token_id", 2}}.dump(2) + "\n");
-  write_safetensors((tmp.path / "model.safetensors").string(), named_tensors(hf.begin(), hf.end()));
-  write_text(tmp.path / "tokenizer.json", tokenizer.dump(2) + "\n");
-  write_text(tmp.path / "tokenizer_config.json", llama2c_tokenizer_config(ckpt.config.seq_len).dump(2) + "\n");
-  write_text(tmp.path / "SOURCE.md", source_note(checkpoint_path, tokenizer_path, ckpt.config));
-  fs::rename(tmp.path, target);
-  tmp.keep = true;
+  write_new_directory(out, "import-llama2c", [&](const fs::path& tmp) {
+    write_text(tmp / "config.json", llama2c_hf_config(ckpt.config).dump(2) + "\n");
+    write_text(tmp / "generation_config.json",
+               nlohmann::ordered_json{{"bos_token_id", 1}, {"eos_token_id", 2}}.dump(2) + "\n");
+    write_safetensors((tmp / "model.safetensors").string(), named_tensors(hf.begin(), hf.end()));
+    write_text(tmp / "tokenizer.json", tokenizer.dump(2) + "\n");
+    write_text(tmp / "tokenizer_config.json", llama2c_tokenizer_config(ckpt.config.seq_len).dump(2) + "\n");
+    write_text(tmp / "SOURCE.md", source_note(checkpoint_path, tokenizer_path, ckpt.config));
+  });
 }
 
 }  // namespace harness

@@ -13,10 +13,6 @@
 
 namespace harness {
 
-// Rows of a q or k weight [heads * head_size, in] from interleaved pairs to rotate-half order: Hugging
-// Face row h*hs + c*hs/2 + j is llama2.c row h*hs + 2j + c (c = 0, 1; j < hs/2).
-at::Tensor interleaved_to_rotate_half(const at::Tensor& weight, int64_t heads);
-
 // The checkpoint's tensors under Hugging Face LlamaForCausalLM names (lm_head.weight only when unshared).
 std::map<std::string, at::Tensor> llama2c_to_hf_weights(const llama2c_checkpoint& ckpt);
 

@@ -36,4 +36,10 @@ at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tens
   return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
 }
 
+at::Tensor interleaved_to_rotate_half(const at::Tensor& weight, int64_t heads) {
+  int64_t rows = weight.size(0), in = weight.size(1), hs = rows / heads;
+  // [heads, hs/2, 2, in] (pair j, member c) -> [heads, 2, hs/2, in] (half c, index j)
+  return weight.reshape({heads, hs / 2, 2, in}).transpose(1, 2).reshape({rows, in}).contiguous();
+}
+
 }  // namespace harness

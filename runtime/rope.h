@@ -17,4 +17,9 @@ std::pair<at::Tensor, at::Tensor> rope_cos_sin(const at::Tensor& inv_freq, const
 // x [B, H, T, hd] rotated by cos/sin [B, T, hd].
 at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
+// Rows of a q or k weight [heads * head_size, in] from interleaved RoPE pairs (llama2.c, and llama.cpp's
+// GGUF converter) to rotate-half order: row h*hs + c*hs/2 + j comes from row h*hs + 2j + c (c = 0, 1;
+// j < hs/2).
+at::Tensor interleaved_to_rotate_half(const at::Tensor& weight, int64_t heads);
+
 }  // namespace harness

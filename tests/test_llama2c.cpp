@@ -10,6 +10,7 @@
 
 #include "runtime/import_llama2c.h"
 #include "runtime/llama2c.h"
+#include "runtime/rope.h"
 #include "runtime/llama2c_tokenizer_json.h"
 #include "tests/test_support.h"
 
