@@ -38,27 +38,22 @@ at::Tensor dense_step(const anchor_reuse_step& s) {
 }
 
 attention_case& get_case(at::ScalarType dtype, int64_t context) {
-  static std::string current;
-  static std::unique_ptr<attention_case> held;
-  std::string key = fmt::format("{}/{}", c10::toString(dtype), context);
-  if (key == current) return *held;
-  held.reset();
-  at::manual_seed(1);
-  auto c = std::make_unique<attention_case>();
-  c->step.q = at::randn({1, heads, hd}).to(dtype);
-  c->step.k = at::randn({kv_heads, context, hd}).to(dtype);
-  c->step.v = at::randn({kv_heads, context, hd}).to(dtype);
-  c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
-  c->step.tile = tile;
-  c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(c->step)); }, 30);
-  int64_t nt = tile_count(context, tile);
-  at::Tensor all = at::arange(nt, at::kLong).unsqueeze(0).repeat({heads, 1});
-  at::Tensor identity = at::arange(heads, at::kLong);
-  c->all_tiles_seconds =
-      median_seconds([&] { benchmark::DoNotOptimize(reuse_attention_cpu(c->step, all, identity)); }, 30);
-  held = std::move(c);
-  current = key;
-  return *held;
+  return current_case<attention_case>(fmt::format("{}/{}", c10::toString(dtype), context), [&] {
+    at::manual_seed(1);
+    auto c = std::make_unique<attention_case>();
+    c->step.q = at::randn({1, heads, hd}).to(dtype);
+    c->step.k = at::randn({kv_heads, context, hd}).to(dtype);
+    c->step.v = at::randn({kv_heads, context, hd}).to(dtype);
+    c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    c->step.tile = tile;
+    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(c->step)); }, 30);
+    int64_t nt = tile_count(context, tile);
+    at::Tensor all = at::arange(nt, at::kLong).unsqueeze(0).repeat({heads, 1});
+    at::Tensor identity = at::arange(heads, at::kLong);
+    c->all_tiles_seconds =
+        median_seconds([&] { benchmark::DoNotOptimize(reuse_attention_cpu(c->step, all, identity)); }, 30);
+    return c;
+  });
 }
 
 void bm_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {

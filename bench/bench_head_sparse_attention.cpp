@@ -46,32 +46,27 @@ at::Tensor dense_step(const attention_case& c) {
 }
 
 attention_case& get_case(at::ScalarType dtype, int64_t context) {
-  static std::string current;
-  static std::unique_ptr<attention_case> held;
-  std::string key = fmt::format("{}/{}", c10::toString(dtype), context);
-  if (key == current) return *held;
-  held.reset();
-  at::manual_seed(1);
-  auto m = [&](int64_t r, int64_t c) { return (at::randn({r, c}) / std::sqrt(double(c))).to(dtype); };
-  auto c = std::make_unique<attention_case>();
-  c->o_proj = m(d, heads * hd);
-  c->w = prepare_head_sparse_attention(m(heads * hd, d), m(kv_heads * hd, d), m(kv_heads * hd, d), c->o_proj, heads,
-                                       kv_heads);
-  c->step.x = at::randn({1, d}).to(dtype);
-  c->step.k_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
-  c->step.v_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
-  c->step.past = context;
-  c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
-  at::Tensor angle = at::rand({1, hd / 2}) * 6.0;
-  c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
-  c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
-  c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(*c)); }, 30);
-  at::Tensor all = at::arange(heads, at::kLong);
-  c->all_kept_seconds =
-      median_seconds([&] { benchmark::DoNotOptimize(head_sparse_attention_cpu(c->w, c->step, all)); }, 30);
-  held = std::move(c);
-  current = key;
-  return *held;
+  return current_case<attention_case>(fmt::format("{}/{}", c10::toString(dtype), context), [&] {
+    at::manual_seed(1);
+    auto m = [&](int64_t r, int64_t c) { return (at::randn({r, c}) / std::sqrt(double(c))).to(dtype); };
+    auto c = std::make_unique<attention_case>();
+    c->o_proj = m(d, heads * hd);
+    c->w = prepare_head_sparse_attention(m(heads * hd, d), m(kv_heads * hd, d), m(kv_heads * hd, d), c->o_proj, heads,
+                                         kv_heads);
+    c->step.x = at::randn({1, d}).to(dtype);
+    c->step.k_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
+    c->step.v_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
+    c->step.past = context;
+    c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    at::Tensor angle = at::rand({1, hd / 2}) * 6.0;
+    c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
+    c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
+    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(*c)); }, 30);
+    at::Tensor all = at::arange(heads, at::kLong);
+    c->all_kept_seconds =
+        median_seconds([&] { benchmark::DoNotOptimize(head_sparse_attention_cpu(c->w, c->step, all)); }, 30);
+    return c;
+  });
 }
 
 // Bytes a step must read: Q and o_proj rows of the kept heads, K/V rows and cache of the kept groups.

@@ -50,31 +50,26 @@ at::Tensor dense_mlp(const mlp_case& c) {
 
 // Holds one case at a time (fp32 OPT-6.7B shapes alone are 0.8 GB).
 mlp_case& get_case(const mlp_shape& s, at::ScalarType dtype) {
-  static std::string current;
-  static std::unique_ptr<mlp_case> held;
-  std::string key = fmt::format("{}/{}", s.name, c10::toString(dtype));
-  if (key == current) return *held;
-  held.reset();
-  at::manual_seed(1);
-  auto w = [&](int64_t r, int64_t c) { return (at::randn({r, c}) / std::sqrt(double(c))).to(dtype); };
-  auto c = std::make_unique<mlp_case>();
-  bool relu = s.kind == mlp_kind::relu;
-  c->w_in = w(s.f, s.d);
-  if (!relu) c->w_up = w(s.f, s.d);
-  c->w_out = w(s.d, s.f);
-  if (relu) c->b_in = at::randn({s.f}).to(dtype), c->b_out = at::randn({s.d}).to(dtype);
-  c->prepared = relu ? prepare_opt_mlp(c->w_in, c->b_in, c->w_out, c->b_out)
-                     : prepare_llama_mlp(c->w_in, c->w_up, c->w_out);
-  c->pred1 = w(predictor_rank, s.d);
-  c->pred2 = w(s.f, predictor_rank);
-  c->x = at::randn({1, s.d}).to(dtype);
-  c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_mlp(*c)); }, 30);
-  at::Tensor all = at::arange(s.f, at::kLong);
-  c->kernel_all_seconds =
-      median_seconds([&] { benchmark::DoNotOptimize(sparse_mlp_cpu(c->prepared, c->x, all)); }, 30);
-  held = std::move(c);
-  current = key;
-  return *held;
+  return current_case<mlp_case>(fmt::format("{}/{}", s.name, c10::toString(dtype)), [&] {
+    at::manual_seed(1);
+    auto w = [&](int64_t r, int64_t c) { return (at::randn({r, c}) / std::sqrt(double(c))).to(dtype); };
+    auto c = std::make_unique<mlp_case>();
+    bool relu = s.kind == mlp_kind::relu;
+    c->w_in = w(s.f, s.d);
+    if (!relu) c->w_up = w(s.f, s.d);
+    c->w_out = w(s.d, s.f);
+    if (relu) c->b_in = at::randn({s.f}).to(dtype), c->b_out = at::randn({s.d}).to(dtype);
+    c->prepared = relu ? prepare_opt_mlp(c->w_in, c->b_in, c->w_out, c->b_out)
+                       : prepare_llama_mlp(c->w_in, c->w_up, c->w_out);
+    c->pred1 = w(predictor_rank, s.d);
+    c->pred2 = w(s.f, predictor_rank);
+    c->x = at::randn({1, s.d}).to(dtype);
+    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_mlp(*c)); }, 30);
+    at::Tensor all = at::arange(s.f, at::kLong);
+    c->kernel_all_seconds =
+        median_seconds([&] { benchmark::DoNotOptimize(sparse_mlp_cpu(c->prepared, c->x, all)); }, 30);
+    return c;
+  });
 }
 
 double weight_bytes(const mlp_shape& s, at::ScalarType dtype, int64_t kept) {

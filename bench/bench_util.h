@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -24,6 +25,19 @@ double timed_loop(benchmark::State& state, F fn) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return elapsed / static_cast<double>(std::max<int64_t>(i, 1));
 }
+// The one case (tensors of one shape) a suite holds: made by make() (a std::unique_ptr<T>) when `key`
+// differs from the last call's, after the previous case is freed; benchmarks of one shape run in a row.
+template <typename T, typename Make>
+T& current_case(const std::string& key, Make make) {
+  static std::string current;
+  static std::unique_ptr<T> held;
+  if (held && key == current) return *held;
+  held.reset();
+  held = make();
+  current = key;
+  return *held;
+}
+
 // The main() of a suite whose benchmarks are registered at run time by `register_all` (their shapes
 // and names come from loops): register, then Google Benchmark's usual initialise / run / shut down.
 int run_registered_benchmarks(int argc, char** argv, void (*register_all)());
