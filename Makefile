@@ -4,7 +4,7 @@ PYTHON := .venv/bin/python
 JOBS ?= $(shell nproc)
 HARNESS := $(BUILD)/tools/harness
 
-.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff tiny-pair \
+.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff tiny-pair paper paper-check \
         table-recall table-sparse-ppl table-zero-shot table-drift-medians fig-drift fig-drift-overlay fig-drift-norms \
         fig-recall-by-layer fig-recall-vs-lookahead fig-sparsity-ppl
 
@@ -44,9 +44,9 @@ tiny-pair: build
 # zero-shot prompts, so their DejaVu runs score perplexity only; heads labelled per query head in both, as
 # DejaVu does for OPT, since the Llama half has only 2 KV groups) -- then every
 # table and figure from the results it wrote, and the artifact bundle.
-MODELS := $(BUILD)/models
-STORIES := $(MODELS)/stories260K
-SMOLLM2 := $(MODELS)/smollm2-135m
+IMPORTED := $(BUILD)/models
+STORIES := $(IMPORTED)/stories260K
+SMOLLM2 := $(IMPORTED)/smollm2-135m
 PAIR_OPT := data/models/tiny-pair-opt
 PAIR_LLAMA := data/models/tiny-pair-llama
 PAIR_SIZES := --seqlen 64 --eval-seqlen 64 --tasks "" --head-granularity query
@@ -149,3 +149,54 @@ fig-sparsity-ppl: build
 	$(call paper_run,opt_baseline,$(OPT_MODEL),--preset paper)
 	$(call paper_run,llama_sparse,$(LLAMA_MODELS),--preset paper)
 	$(HARNESS) plot sparsity-ppl --results $(RESULTS) --width $(WIDTH)
+
+# The whole paper at full scale: `make paper MODELS=/path/to/hf-models DATA=/path/to/eval DEVICE=cuda`.
+# MODELS holds one Hugging Face directory per model, named as on the Hub (opt-125m ... opt-66b,
+# Llama-3.2-3B, Llama-3.1-8B; PAPER_OPT / PAPER_LLAMA pick others); DATA is laid out as ../shared/data/eval
+# (wikitext-2-raw/wiki.test.raw, c4/c4_validation_2k.jsonl, one folder per task). C4 is split by
+# document into a recording slice (the first RECORD_DOCS) and a disjoint perplexity slice (the next
+# EVAL_DOCS), written under $(BUILD)/paper-data. Every case runs once per model with --resume true (a
+# rerun continues an interrupted one), then every table and figure is rendered and the bundle built.
+# docs/paper.md lists what each step needs (GPU memory, disk, time) and how that was estimated.
+# PRESET=tiny runs the same steps with the tiny presets (a check of the plumbing on small models).
+DATA ?= ../shared/data/eval
+DEVICE ?= cuda
+DTYPE ?= $(if $(filter cpu,$(DEVICE)),f32,bf16)
+PAPER_OPT ?= opt-125m opt-350m opt-1.3b opt-2.7b opt-6.7b opt-13b opt-30b opt-66b
+PAPER_LLAMA ?= Llama-3.2-3B Llama-3.1-8B
+FEW_SHOT_TASKS ?= mmlu,medmcqa$(if $(wildcard $(DATA)/gpqa),$(comma)gpqa_diamond)
+RECORD_DOCS ?= 1500
+EVAL_DOCS ?= 500
+PRESET ?= paper
+comma := ,
+PAPER_DATA := $(BUILD)/paper-data
+PAPER_RECORD := $(PAPER_DATA)/c4-record.jsonl
+PAPER_EVAL := $(PAPER_DATA)/c4-eval.jsonl
+PAPER_ON := --device $(DEVICE) --dtype $(DTYPE) --out $(RESULTS) $(if $(ALLOW_DIRTY),--allow-dirty)
+PAPER_DEJAVU := --preset $(PRESET) --resume true --train-data $(PAPER_RECORD) \
+  --eval-data $(DATA)/wikitext-2-raw/wiki.test.raw,$(PAPER_EVAL) --task-data $(DATA)
+
+paper-check:
+	@test -n "$(MODELS)" || { echo "make paper: set MODELS=/path/to/hf-models (one directory per model)"; exit 2; }
+	@missing=""; for m in $(PAPER_OPT) $(PAPER_LLAMA); do test -f "$(MODELS)/$$m/config.json" || missing="$$missing $(MODELS)/$$m"; done; \
+	  test -z "$$missing" || { echo "make paper: no config.json in:$$missing (or set PAPER_OPT / PAPER_LLAMA)"; exit 2; }
+	@for f in wikitext-2-raw/wiki.test.raw c4/c4_validation_2k.jsonl; do \
+	  test -f "$(DATA)/$$f" || { echo "make paper: $(DATA)/$$f is missing (DATA is laid out as ../shared/data/eval)"; exit 2; }; done
+
+paper: build paper-check
+	mkdir -p $(PAPER_DATA)
+	head -n $(RECORD_DOCS) $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_RECORD)
+	sed -n '$(shell echo $$(($(RECORD_DOCS) + 1))),$(shell echo $$(($(RECORD_DOCS) + $(EVAL_DOCS))))p' \
+	  $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_EVAL)
+	set -e; for m in $(PAPER_OPT) $(PAPER_LLAMA); do \
+	  $(HARNESS) run drift --preset $(PRESET) --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
+	  $(HARNESS) run zero_shot --paper --model $(MODELS)/$$m --data $(DATA) --resume true $(PAPER_ON); \
+	  $(HARNESS) run few_shot --paper --model $(MODELS)/$$m --data $(DATA) --tasks $(FEW_SHOT_TASKS) --resume true $(PAPER_ON); \
+	  $(HARNESS) run kascade --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
+	done
+	set -e; for m in $(PAPER_OPT); do $(HARNESS) run opt_baseline --paper --model $(MODELS)/$$m $(PAPER_DEJAVU) $(PAPER_ON); done
+	set -e; for m in $(PAPER_LLAMA); do $(HARNESS) run llama_sparse --paper --model $(MODELS)/$$m $(PAPER_DEJAVU) $(PAPER_ON); done
+	$(HARNESS) table all --results $(RESULTS)
+	$(HARNESS) plot all --results $(RESULTS) --width $(WIDTH)
+	$(HARNESS) bundle --results $(RESULTS) --out $(BUNDLE)
+	$(HARNESS) verify-bundle $(BUNDLE)
