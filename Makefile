@@ -155,8 +155,8 @@ fig-sparsity-ppl: build
 # Llama-3.2-3B, Llama-3.1-8B; PAPER_OPT / PAPER_LLAMA pick others); DATA is laid out as ../shared/data/eval
 # (wikitext-2-raw/wiki.test.raw, c4/c4_validation_2k.jsonl, one folder per task). C4 is split by
 # document into a recording slice (the first RECORD_DOCS) and a disjoint perplexity slice (the next
-# EVAL_DOCS), written under $(BUILD)/paper-data. Every case runs once per model with --resume true (a
-# rerun continues an interrupted one), then every table and figure is rendered and the bundle built.
+# EVAL_DOCS), written under $(BUILD)/paper-data. Every case runs once per model with --resume true and its
+# units under PAPER_WORK (a rerun continues an interrupted one), then every table and figure is rendered and the bundle built.
 # docs/paper.md lists what each step needs (GPU memory, disk, time) and how that was estimated.
 # PRESET=tiny runs the same steps with the tiny presets (a check of the plumbing on small models).
 DATA ?= ../shared/data/eval
@@ -170,10 +170,11 @@ EVAL_DOCS ?= 500
 PRESET ?= paper
 comma := ,
 PAPER_DATA := $(BUILD)/paper-data
+PAPER_WORK ?= runs/paper
 PAPER_RECORD := $(PAPER_DATA)/c4-record.jsonl
 PAPER_EVAL := $(PAPER_DATA)/c4-eval.jsonl
 PAPER_ON := --device $(DEVICE) --dtype $(DTYPE) --out $(RESULTS) $(if $(ALLOW_DIRTY),--allow-dirty)
-PAPER_DEJAVU := --preset $(PRESET) --resume true --train-data $(PAPER_RECORD) \
+PAPER_DEJAVU := --preset $(PRESET) --resume true --work $(PAPER_WORK) --train-data $(PAPER_RECORD) \
   --eval-data $(DATA)/wikitext-2-raw/wiki.test.raw,$(PAPER_EVAL) --task-data $(DATA)
 
 paper-check:
@@ -190,7 +191,7 @@ paper: build paper-check
 	  $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_EVAL)
 	set -e; for m in $(PAPER_OPT) $(PAPER_LLAMA); do \
 	  $(HARNESS) run drift --preset $(PRESET) --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
-	  $(HARNESS) run zero_shot --paper --model $(MODELS)/$$m --data $(DATA) --resume true $(PAPER_ON); \
+	  $(HARNESS) run zero_shot --paper --model $(MODELS)/$$m --data $(DATA) --resume true --work $(PAPER_WORK) $(PAPER_ON); \
 	  $(HARNESS) run few_shot --paper --model $(MODELS)/$$m --data $(DATA) --tasks $(FEW_SHOT_TASKS) --resume true $(PAPER_ON); \
 	  $(HARNESS) run kascade --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
 	done
