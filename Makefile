@@ -166,7 +166,7 @@ PAPER_OPT ?= opt-125m opt-350m opt-1.3b opt-2.7b opt-6.7b opt-13b opt-30b opt-66
 PAPER_LLAMA ?= Llama-3.2-3B Llama-3.1-8B
 FEW_SHOT_TASKS ?= mmlu,medmcqa$(if $(wildcard $(DATA)/gpqa),$(comma)gpqa_diamond)
 RECORD_DOCS ?= 1500
-EVAL_DOCS ?= 500
+EVAL_DOCS ?= 200
 PRESET ?= paper
 comma := ,
 PAPER_DATA := $(BUILD)/paper-data
@@ -192,7 +192,7 @@ paper: build paper-check
 	set -e; for m in $(PAPER_OPT) $(PAPER_LLAMA); do \
 	  $(HARNESS) run drift --preset $(PRESET) --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
 	  $(HARNESS) run zero_shot --paper --model $(MODELS)/$$m --data $(DATA) --resume true --work $(PAPER_WORK) $(PAPER_ON); \
-	  $(HARNESS) run few_shot --paper --model $(MODELS)/$$m --data $(DATA) --tasks $(FEW_SHOT_TASKS) --resume true $(PAPER_ON); \
+	  $(HARNESS) run few_shot --paper --model $(MODELS)/$$m --data $(DATA) --tasks $(FEW_SHOT_TASKS) --resume true --work $(PAPER_WORK) $(PAPER_ON); \
 	  $(HARNESS) run kascade --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
 	done
 	set -e; for m in $(PAPER_OPT); do $(HARNESS) run opt_baseline --paper --model $(MODELS)/$$m $(PAPER_DEJAVU) $(PAPER_ON); done

@@ -10,7 +10,7 @@ const std::vector<experiment_case>& all_cases() {
                                                        opt_baseline_case(), llama_sparse_case(),
                                                        zero_shot_case(), few_shot_case(), bench_case(), trace_case(),
                                                        kascade_case(),
-                                                       train_tiny_pair_case()};
+                                                       train_tiny_pair_case(), scale_check_case()};
   return cases;
 }
 

@@ -101,8 +101,9 @@ void read_rope(const json& j, const std::string& path, model_config& c) {
 
 }  // namespace
 
-model_config read_model_config(const std::string& path) {
-  json j = read_json_file(path);
+model_config read_model_config(const std::string& path) { return parse_model_config(read_json_file(path), path); }
+
+model_config parse_model_config(const json& j, const std::string& path) {
   if (!j.is_object()) fail("{}: config is not a JSON object", path);
   field_reader r{j, path};
   model_config c;

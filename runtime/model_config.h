@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace harness {
 
 enum class model_arch { llama, opt };
@@ -50,6 +52,8 @@ struct model_config {
 };
 
 model_config read_model_config(const std::string& config_json_path);
+// The same from config.json's parsed text; `path` names it in errors.
+model_config parse_model_config(const nlohmann::json& config, const std::string& path);
 
 // Fails, naming `source`, when an id is outside the model's vocabulary [0, vocab_size): the tokenizer
 // that produced the ids does not belong to the model.

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/model_config.h"
@@ -31,7 +33,40 @@ nlohmann::json llama_3_2_1b_config() {
           {"eos_token_id", 128001}};
 }
 
-void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed) {
+namespace {
+
+// Shards: contiguous groups of the tensors, in order, the i-th ending at the first tensor that reaches
+// i/shards of the bytes (each shard holds at least one tensor).
+void write_checkpoint(const std::string& dir, const named_tensors& tensors, int shards) {
+  namespace fs = std::filesystem;
+  if (shards < 1 || static_cast<size_t>(shards) > tensors.size())
+    fail("{}: cannot write {} tensors as {} shards", dir, tensors.size(), shards);
+  if (shards == 1) return write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors);
+  uint64_t total = 0;
+  for (const auto& entry : tensors) total += entry.second.nbytes();
+  nlohmann::json weight_map = nlohmann::json::object();
+  size_t next = 0;
+  uint64_t written = 0;
+  for (int s = 0; s < shards; ++s) {
+    std::string file = fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1, shards);
+    uint64_t goal = total / static_cast<uint64_t>(shards) * static_cast<uint64_t>(s + 1);
+    size_t last = s == shards - 1 ? tensors.size() : tensors.size() - static_cast<size_t>(shards - 1 - s);
+    named_tensors part;
+    while (next < last && (part.empty() || written < goal || s == shards - 1)) {
+      written += tensors[next].second.nbytes();
+      weight_map[tensors[next].first] = file;
+      part.push_back(tensors[next++]);
+    }
+    write_safetensors((fs::path(dir) / file).string(), part);
+  }
+  write_json_file_atomic((fs::path(dir) / "model.safetensors.index.json").string(),
+                         {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}});
+}
+
+}  // namespace
+
+void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed,
+                           int shards) {
   std::filesystem::create_directories(dir);
   std::string config_path = (std::filesystem::path(dir) / "config.json").string();
   write_json_file_atomic(config_path, config);
@@ -56,10 +91,11 @@ void write_synthetic_llama(const std::string& dir, const nlohmann::json& config,
   }
   t.push_back({"model.norm.weight", norm(d)});
   if (!c.tie_word_embeddings) t.push_back({"lm_head.weight", weight({c.vocab_size, d})});
-  write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), t);
+  write_checkpoint(dir, t, shards);
 }
 
-void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed) {
+void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed,
+                         int shards) {
   std::filesystem::create_directories(dir);
   std::string config_path = (std::filesystem::path(dir) / "config.json").string();
   write_json_file_atomic(config_path, config);
@@ -95,7 +131,7 @@ void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, a
   t.push_back({m + "final_layer_norm.weight", ones(d)});
   t.push_back({m + "final_layer_norm.bias", zeros(d)});
   if (!c.tie_word_embeddings) t.push_back({"lm_head.weight", weight({c.vocab_size, d})});
-  write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), t);
+  write_checkpoint(dir, t, shards);
 }
 
 }  // namespace harness

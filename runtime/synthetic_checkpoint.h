@@ -12,11 +12,15 @@ namespace harness {
 // Llama-3.2-1B's config.json (hyper-parameters only).
 nlohmann::json llama_3_2_1b_config();
 
-// Writes dir/config.json (= config) and dir/model.safetensors with N(0, 0.02) weights (norms 1) in dtype.
-void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed);
+// Writes dir/config.json (= config) and dir/model.safetensors with N(0, 0.02) weights (norms 1) in dtype;
+// with shards > 1, as Hugging Face saves large models: model-0000i-of-0000n.safetensors files of about
+// equal size and model.safetensors.index.json mapping each tensor to its file.
+void write_synthetic_llama(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed,
+                           int shards = 1);
 
 // The same for OPT (pre-LN, no project_in/out): N(0, 0.02) weights and embeddings (as transformers'
 // OPT init_std), biases 0, LayerNorms weight 1 and bias 0.
-void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed);
+void write_synthetic_opt(const std::string& dir, const nlohmann::json& config, at::ScalarType dtype, uint64_t seed,
+                         int shards = 1);
 
 }  // namespace harness

@@ -15,5 +15,6 @@ experiment_case bench_case();
 experiment_case trace_case();
 experiment_case kascade_case();
 experiment_case train_tiny_pair_case();
+experiment_case scale_check_case();
 
 }  // namespace harness

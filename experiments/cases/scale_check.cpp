@@ -1,0 +1,258 @@
+// scale_check: before anyone rents a GPU, show that the paper presets fit. For each model it writes a
+// random-weight checkpoint with the exact config of a paper model (sharded as the Hub's copy), runs every
+// case of the paper on it on CPU for a few hundred tokens -- each in its own process, measuring wall time,
+// peak resident memory and the disk it writes -- then projects each paper preset onto a named GPU: memory
+// (the bf16 weights plus the estimated working set, whose estimate is set beside what the CPU run measured),
+// disk, and time from FLOPs at an assumed utilisation. Projections are estimates and are labelled so.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "evals/documents.h"
+#include "experiments/cases/cases.h"
+#include "experiments/measure.h"
+#include "experiments/paper_models.h"
+#include "experiments/progress.h"
+#include "experiments/result.h"
+#include "experiments/scale_estimate.h"
+#include "experiments/scale_stages.h"
+#include "runtime/device.h"
+#include "runtime/error.h"
+#include "runtime/json_file.h"
+#include "runtime/synthetic_checkpoint.h"
+#include "runtime/tokenizer.h"
+
+namespace harness {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+uint64_t tree_bytes(const fs::path& dir) {
+  uint64_t bytes = 0;
+  if (!fs::exists(dir)) return 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) bytes += e.file_size();
+  return bytes;
+}
+
+double gib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024 * 1024); }
+
+// The model to stand in for: a paper model's name, or a config.json path (named by its parent folder).
+struct stand_in {
+  std::string name;
+  json config;
+  int shards = 1;
+};
+
+stand_in resolve_stand_in(const std::string& entry, int64_t shards) {
+  stand_in s;
+  if (entry.size() > 5 && entry.substr(entry.size() - 5) == ".json") {
+    s.config = read_json_file(entry);
+    s.name = fs::absolute(entry).parent_path().filename().string();
+    s.shards = 1;
+  } else {
+    const paper_model& m = find_paper_model(entry);
+    s = {m.name, m.config, m.shards};
+  }
+  if (shards > 0) s.shards = static_cast<int>(shards);
+  return s;
+}
+
+// Tokens of the perplexity texts as the DejaVu sweep reads them (.jsonl documents joined by blank lines).
+int64_t text_tokens(const tokenizer& tok, const std::vector<std::string>& paths) {
+  int64_t n = 0;
+  for (const std::string& path : paths) {
+    std::vector<std::string> docs = read_documents(path);
+    std::string text;
+    for (size_t i = 0; i < docs.size(); ++i) text += (i ? "\n\n" : "") + docs[i];
+    n += static_cast<int64_t>(tok.encode(text, /*add_bos=*/false).size());
+  }
+  return n;
+}
+
+struct gpu_assumption {
+  std::string name;
+  double memory_gib, tflops, utilisation;
+};
+
+// The paper preset of one stage on the GPU: memory, disk and time (estimates).
+json project(const model_config& c, const scale_stage& s, const gpu_assumption& gpu, uint64_t checkpoint_bf16) {
+  uint64_t weights = parameter_count(c) * 2;  // bf16
+  uint64_t memory = weights + forward_working_bytes(c, s.paper.batch, s.paper.seqlen, 2, s.paper.kept_hidden_states);
+  json p = {{"case", s.case_name},
+            {"batch", s.paper.batch},
+            {"seqlen", s.paper.seqlen},
+            {"gpu_memory_bytes_estimated", memory},
+            {"fits", gib(memory) <= gpu.memory_gib},
+            {"disk_bytes_estimated", checkpoint_bf16 + s.paper_disk_bytes},
+            {"note", s.projection_note}};
+  if (s.paper_forward_tokens > 0) {
+    double flops = s.paper_forward_tokens * forward_flops_per_token(c, s.paper_context) + s.paper_other_flops;
+    p["flops"] = flops;
+    p["gpu_hours_estimated"] = flops / (gpu.tflops * 1e12 * gpu.utilisation) / 3600;
+  } else {
+    p["gpu_hours_estimated"] = nullptr;
+  }
+  return p;
+}
+
+std::string result_path_in_log(const std::string& log) {
+  std::ifstream in(log);
+  std::string found;
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("result: ", 0) == 0) found = line.substr(8);
+  return found;
+}
+
+void run_scale_check(const case_args& args) {
+  const fs::path work = fs::absolute(args.get("work"));
+  const std::string dtype = args.get("dtype"), out = args.get("out");
+  const int64_t tokens = args.get_int("tokens");
+  if (tokens < 64) fail("scale_check: --tokens must be at least 64, got {}", tokens);
+  const gpu_assumption gpu{args.get("gpu"), args.get_double("gpu-memory-gib"), args.get_double("gpu-tflops"),
+                           args.get_double("utilisation")};
+  const tokenizer llama_tok = load_tokenizer(args.get("llama-tokenizer"));
+  const tokenizer opt_tok = load_tokenizer(args.get("opt-tokenizer"));
+  const std::vector<std::string> eval_data = args.get_list("eval-data");
+  const paper_texts llama_texts{text_tokens(llama_tok, eval_data)}, opt_texts{text_tokens(opt_tok, eval_data)};
+  const std::string self = self_executable();
+
+  result_document doc(find_case("scale_check"), args);
+  doc.add_input_files("eval_data", eval_data);
+  doc.add_input_files("llama_tokenizer", llama_tok.files());
+  doc.add_input_files("opt_tokenizer", opt_tok.files());
+  doc.set_environment(describe_environment(at::Device(at::kCPU)));
+  doc.metrics()["gpu"] = {{"name", gpu.name}, {"memory_gib", gpu.memory_gib}, {"bf16_dense_tflops", gpu.tflops},
+                          {"assumed_utilisation", gpu.utilisation}};
+  doc.metrics()["eval_tokens"] = {{"llama", llama_texts.eval_tokens}, {"opt", opt_texts.eval_tokens}};
+
+  json models = json::array();
+  for (const std::string& entry : args.get_list("models")) {
+    stand_in m = resolve_stand_in(entry, args.get_int("shards"));
+    model_config c = parse_model_config(m.config, entry);
+    const bool llama = c.arch == model_arch::llama;
+    const tokenizer& tok = llama ? llama_tok : opt_tok;
+    const fs::path dir = work / m.name, logs = work / "logs" / m.name;
+    fs::remove_all(dir);
+    fs::create_directories(logs);
+
+    std::cerr << fmt::format("scale_check: {}: writing a random-weight bf16 checkpoint ({:.2f} B parameters, {} shards) to {}\n",
+                             m.name, parameter_count(c) / 1e9, m.shards, dir.string());
+    reset_peak_rss();
+    auto t0 = std::chrono::steady_clock::now();
+    (llama ? write_synthetic_llama : write_synthetic_opt)(dir.string(), m.config, at::kBFloat16, 0, m.shards);
+    for (const std::string& f : tok.files()) fs::copy_file(f, dir / fs::path(f).filename());
+    json checkpoint = {{"shards", m.shards},
+                       {"bytes", tree_bytes(dir)},
+                       {"write_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
+                       {"peak_rss_bytes", peak_rss_bytes()}};
+
+    std::vector<scale_stage> stages =
+        scale_stages(c, llama ? "llama_sparse" : "opt_baseline", tokens, work.string(), llama ? llama_texts : opt_texts);
+    json measured = json::array(), projected = json::array();
+    uint64_t baseline = 0;
+    const int64_t elem = dtype == "bf16" ? 2 : 4;
+    auto progress = progress_printer("scale_check: " + m.name, "stages");
+    for (size_t i = 0; i < stages.size(); ++i) {
+      const scale_stage& s = stages[i];
+      std::vector<std::string> argv = {self, "run", s.case_name};
+      argv.insert(argv.end(), s.options.begin(), s.options.end());
+      for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
+               {"--model", dir.string()}, {"--device", "cpu"}, {"--dtype", dtype}, {"--out", (work / "results").string()}})
+        argv.insert(argv.end(), {option, value});
+      std::string log = (logs / (s.case_name + ".log")).string();
+      child_measure r = run_measured(argv, log);
+      if (r.exit_code != 0) fail("scale_check: {} on {} failed (exit {}); its output is in {}", s.case_name, m.name, r.exit_code, log);
+      if (i == 0) baseline = r.peak_rss_bytes;
+      json stage = {{"case", s.case_name},
+                    {"options", s.options},
+                    {"wall_s", r.wall_s},
+                    {"peak_rss_bytes", r.peak_rss_bytes},
+                    {"disk_bytes", tree_bytes(work / "runs" / s.case_name / m.name) +
+                                       tree_bytes(work / "results" / s.case_name / m.name)},
+                    {"log", log}};
+      std::string result = result_path_in_log(log);
+      if (!result.empty()) stage["timings_s"] = read_json_file(result).value("timings_s", json::object());
+      if (i > 0 && s.check.seqlen > 0) {
+        stage["working_bytes_measured"] = r.peak_rss_bytes > baseline ? r.peak_rss_bytes - baseline : 0;
+        stage["working_bytes_estimated"] =
+            forward_working_bytes(c, s.check.batch, s.check.seqlen, elem, s.check.kept_hidden_states);
+      }
+      measured.push_back(stage);
+      if (s.in_paper) projected.push_back(project(c, s, gpu, parameter_count(c) * 2));
+      progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(stages.size()));
+    }
+    if (!args.get_bool("keep")) fs::remove_all(dir);
+
+    for (const json& s : measured) {
+      std::string working;
+      if (s.contains("working_bytes_measured"))
+        working = fmt::format("  working set {:.0f} MiB (estimate {:.0f} MiB)", s["working_bytes_measured"].get<uint64_t>() / 1048576.0,
+                              s["working_bytes_estimated"].get<uint64_t>() / 1048576.0);
+      std::cout << fmt::format("{:<14} {:<14} {:8.1f} s  peak RSS {:6.2f} GiB  disk {:8.1f} MiB{}\n", m.name,
+                               s["case"].get<std::string>(), s["wall_s"].get<double>(), gib(s["peak_rss_bytes"].get<uint64_t>()),
+                               s["disk_bytes"].get<uint64_t>() / 1048576.0, working);
+    }
+    for (const json& p : projected)
+      std::cout << fmt::format("{:<14} {:<14} paper preset on {}: {:6.1f} GiB ({}), disk {:7.1f} GiB, {} (estimates)\n",
+                               m.name, p["case"].get<std::string>(), gpu.name, gib(p["gpu_memory_bytes_estimated"].get<uint64_t>()),
+                               p["fits"].get<bool>() ? "fits" : "does NOT fit", gib(p["disk_bytes_estimated"].get<uint64_t>()),
+                               p["gpu_hours_estimated"].is_null()
+                                   ? std::string("time not projected")
+                                   : fmt::format("{:.2f} GPU-hours", p["gpu_hours_estimated"].get<double>()));
+    models.push_back({{"name", m.name},
+                      {"config", m.config},
+                      {"parameters", parameter_count(c)},
+                      {"checkpoint", checkpoint},
+                      {"stages", measured},
+                      {"paper_projection", projected}});
+  }
+  doc.metrics()["models"] = models;
+
+  // Every paper model, from its config alone (nothing run): what `make paper` needs per case.
+  json all = json::array();
+  for (const paper_model& m : paper_models()) {
+    model_config c = parse_model_config(m.config, m.name);
+    bool llama = c.arch == model_arch::llama;
+    json cases = json::array();
+    for (const scale_stage& s : scale_stages(c, llama ? "llama_sparse" : "opt_baseline", tokens, work.string(),
+                                             llama ? llama_texts : opt_texts))
+      if (s.in_paper) cases.push_back(project(c, s, gpu, parameter_count(c) * 2));
+    all.push_back({{"name", m.name}, {"parameters", parameter_count(c)}, {"paper_projection", cases}});
+  }
+  doc.metrics()["paper_models"] = all;
+  std::cout << "result: " << doc.write(out, "scale-check") << "\n";
+}
+
+}  // namespace
+
+experiment_case scale_check_case() {
+  return {"scale_check",
+          1,
+          "docs/paper.md: GPU memory, disk and time of each paper target (projected), checked on CPU stand-ins",
+          "write random-weight stand-ins of paper models, run every case on CPU, measure, project the paper presets",
+          {{"models", "Llama-3.2-3B,opt-1.3b", "paper model names (see docs/paper.md) or config.json paths to stand in for"},
+           {"shards", "0", "safetensors shards to write (0: as the Hub's copy; 1 for a config.json path)"},
+           {"tokens", "256", "tokens per window and document of the CPU runs"},
+           {"dtype", "bf16", "f32 or bf16 on the CPU"},
+           {"llama-tokenizer", "../shared/data/tokenizers/llama3-hf", "tokenizer copied into Llama stand-ins"},
+           {"opt-tokenizer", "../shared/data/tokenizers/gpt2", "tokenizer copied into OPT stand-ins"},
+           {"eval-data", "data/eval/wikitext-2-raw/wiki.test.raw,data/eval/c4/c4-validation-201to400.jsonl",
+            "the paper's perplexity texts (their token counts size the sweep's projection)"},
+           {"gpu", "NVIDIA H100 80GB HBM3", "the GPU the projection names"},
+           {"gpu-memory-gib", "79.6", "its memory (GiB)"},
+           {"gpu-tflops", "989", "its dense bf16 peak (TFLOP/s)"},
+           {"utilisation", "0.3", "assumed fraction of that peak the forward passes reach"},
+           {"keep", "false", "true: keep the stand-in checkpoints (they are GBs)"},
+           {"work", "runs/scale_check", "stand-ins, the runs' units, results and logs"},
+           {"out", "results", "results directory"}},
+          run_scale_check};
+}
+
+}  // namespace harness

@@ -1,0 +1,49 @@
+#include "experiments/scale_estimate.h"
+
+#include <algorithm>
+
+namespace harness {
+
+uint64_t parameter_count(const model_config& c) {
+  const uint64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, layers = c.num_layers;
+  const uint64_t q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
+  if (c.arch == model_arch::llama) {
+    uint64_t attn = d * q + 2 * d * kv + q * d + (c.attention_bias ? q + 2 * kv + d : 0);
+    uint64_t mlp = 3 * d * f + (c.mlp_bias ? 2 * f + d : 0);
+    uint64_t per_layer = attn + mlp + 2 * d;  // two RMSNorms
+    return v * d * (c.tie_word_embeddings ? 1 : 2) + layers * per_layer + d;
+  }
+  const uint64_t e = c.word_embed_proj_dim, bias = c.enable_bias ? 1 : 0;
+  const uint64_t norm = c.layer_norm_elementwise_affine ? 2 * d : 0;
+  uint64_t per_layer = 4 * d * d + 4 * d * bias + 2 * d * f + (f + d) * bias + 2 * norm;
+  uint64_t embeddings = v * e * (c.tie_word_embeddings ? 1 : 2) + (c.max_position_embeddings + 2) * d;
+  uint64_t projections = c.has_projections() ? 2 * d * e : 0;
+  uint64_t final_norm = c.do_layer_norm_before ? norm : 0;
+  return embeddings + projections + layers * per_layer + final_norm;
+}
+
+double forward_flops_per_token(const model_config& c, double context) {
+  const double d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, layers = c.num_layers;
+  const double q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
+  const double mlp_matrices = c.arch == model_arch::llama ? 3 : 2;
+  double per_layer = 2 * (d * q + 2 * d * kv + q * d + mlp_matrices * d * f)  // projections
+                     + 4 * q * context;                                       // Q K^T and P V
+  double head = 2 * v * (c.has_projections() ? c.word_embed_proj_dim : d);
+  return layers * per_layer + head;
+}
+
+uint64_t forward_working_bytes(const model_config& c, int64_t batch, int64_t seqlen, int64_t elem_bytes,
+                               int64_t kept_hidden_states) {
+  const uint64_t tokens = static_cast<uint64_t>(batch * seqlen), b = static_cast<uint64_t>(elem_bytes);
+  const uint64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
+  const uint64_t q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
+  uint64_t residual = 2 * tokens * d * b;                                       // x and the block output
+  uint64_t attention = tokens * (d + q + 2 * kv + q) * b                        // norm, Q, K, V, context
+                       + 2 * static_cast<uint64_t>(batch) * c.num_heads * seqlen * seqlen * b;  // scores, probs
+  uint64_t mlp = tokens * (d + 3 * f) * b;                                      // norm, up/gate, activation
+  uint64_t head = tokens * v * (b + 2 * 4);                                     // logits, f32 log-softmax
+  uint64_t kept = static_cast<uint64_t>(kept_hidden_states) * tokens * d * b;
+  return residual + std::max({attention, mlp, head}) + kept;
+}
+
+}  // namespace harness

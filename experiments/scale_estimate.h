@@ -1,0 +1,27 @@
+// scale_estimate.h: closed-form estimates of what a model costs, from its config alone: parameters,
+// forward FLOPs per token, and the working memory one forward pass holds on top of the weights. The
+// scale_check case compares the memory estimate with what it measures on CPU, then uses these to project
+// the paper presets onto a GPU. Estimates, not measurements: every result that uses them says so.
+#pragma once
+#include <cstdint>
+
+#include "runtime/model_config.h"
+
+namespace harness {
+
+// Elements of every weight the forward reads (a tied head counted once).
+uint64_t parameter_count(const model_config& c);
+
+// Multiply-adds x 2 per token through every layer and the LM head, with `context` keys attended (for a
+// causal window of T tokens the mean is (T + 1) / 2).
+double forward_flops_per_token(const model_config& c, double context);
+
+// The largest working set of one forward of [batch, seqlen] tokens, beyond the weights, with elements of
+// `elem_bytes`: the residual stream, the bigger of one layer's transients (norm, Q/K/V/O, the MLP's
+// three ffn-wide tensors, and the [B, H, T, T] scores and probabilities of non-fused attention) and the
+// head's (logits, and a float32 log-softmax of them), plus `kept_hidden_states` [B, T, d] tensors an
+// observer keeps (e.g. drift keeps L + 1).
+uint64_t forward_working_bytes(const model_config& c, int64_t batch, int64_t seqlen, int64_t elem_bytes,
+                               int64_t kept_hidden_states = 0);
+
+}  // namespace harness

@@ -1,0 +1,44 @@
+// scale_stages.h: what scale_check runs for one model -- each case of the paper on a few hundred tokens
+// (its options for the check) -- and the shape of the same case's paper preset, which the projection uses:
+// tokens per forward pass, forward tokens in all, other FLOPs, and the disk it writes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/model_config.h"
+
+namespace harness {
+
+struct forward_shape {
+  int64_t batch = 1;
+  int64_t seqlen = 0;
+  int64_t kept_hidden_states = 0;  // [B, T, d] tensors an observer keeps (scale_estimate.h)
+};
+
+struct scale_stage {
+  std::string case_name;
+  std::vector<std::string> options;  // the check's options besides --model, --device, --dtype and --out
+  forward_shape check;               // the check's largest forward (validates the memory estimate)
+  bool in_paper = false;             // `make paper` runs this case; the fields below describe its preset
+  forward_shape paper;
+  double paper_forward_tokens = 0;   // tokens through full forward passes; 0 = not projected
+  double paper_context = 0;          // mean keys attended per token in those passes
+  double paper_other_flops = 0;      // predictor training and inference
+  uint64_t paper_disk_bytes = 0;     // written beyond the checkpoint (activations, predictors)
+  std::string projection_note;       // what the time projection leaves out, or why there is none
+};
+
+// Tokens of the paper's perplexity texts under the model's tokenizer (WikiText-2 test, C4 slice).
+struct paper_texts {
+  int64_t eval_tokens = 0;
+};
+
+// The stages for a model of config `c`: forward_check first (its peak is the baseline the others'
+// working memory is measured against), then perplexity, drift, the DejaVu case (`dejavu_case`:
+// opt_baseline or llama_sparse), zero_shot, few_shot, kascade and trace. `tokens` sizes the check
+// (window, recorded rows per document); `work` holds its units.
+std::vector<scale_stage> scale_stages(const model_config& c, const std::string& dejavu_case, int64_t tokens,
+                                      const std::string& work, const paper_texts& texts);
+
+}  // namespace harness
