@@ -27,6 +27,7 @@
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 #include "tools/cli_options.h"
+#include "tools/run_command.h"
 
 namespace {
 
@@ -150,21 +151,7 @@ int run(const std::vector<std::string>& args) {
     return 0;
   }
   if (args[0] == "run") {
-    if (args.size() < 2) fail("`harness run` needs a case name (see `harness list`)");
-    const harness::experiment_case& c = harness::find_case(args[1]);
-    std::vector<std::string> words;
-    bool paper = false, allow_dirty = false;
-    for (auto it = args.begin() + 2; it != args.end(); ++it) {
-      if (*it == "--paper") paper = true;
-      else if (*it == "--allow-dirty") allow_dirty = true;
-      else words.push_back(*it);
-    }
-    if (allow_dirty && !paper) fail("--allow-dirty only applies to paper runs (--paper)");
-    if (paper && harness::build_dirty && !allow_dirty)
-      fail("a paper run needs a harness built from a clean commit; this one was built from a tree with uncommitted "
-           "changes (diff sha256 {}): commit and rebuild, or pass --allow-dirty to store the diff and mark the "
-           "result INVALID", harness::build_diff_sha256);
-    c.run(harness::resolve_args(c, harness::parse_options(words)));
+    harness::run_command(std::vector<std::string>(args.begin() + 1, args.end()));
     return 0;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
