@@ -1,5 +1,6 @@
 // harness: the command-line front door. `harness list` shows the registered cases; `harness run CASE
 // [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids;
+// `harness submit` runs a sweep of units through Slurm (or here, --local), each by `harness run-unit`;
 // `harness import-llama2c` converts a llama2.c model into a Hugging Face directory.
 // `harness import-gguf` converts a Llama GGUF file into a Hugging Face directory.
 // Errors are one line on stderr and a non-zero exit.
@@ -28,6 +29,7 @@
 #include "runtime/tokenizer.h"
 #include "tools/cli_options.h"
 #include "tools/run_command.h"
+#include "tools/submit_command.h"
 
 namespace {
 
@@ -39,6 +41,12 @@ void print_usage() {
                "  harness run CASE [--opt value ...]  run a case (options: see `harness list`)\n"
                "      [--paper [--allow-dirty]]      paper runs refuse a harness built from a dirty tree unless\n"
                "                                     --allow-dirty (the diff is stored, the result INVALID)\n"
+               "  harness submit --sweep F.json [--out DIR] [--dir SWEEP_DIR] [--dry-run | --local]\n"
+               "      [--partition P] [--account A] [--time T] [--cpus N] [--mem M] [--gpus N]\n"
+               "                                     run a sweep's units as a Slurm job array (one task per unit;\n"
+               "                                     units already done are skipped); without sbatch, or with\n"
+               "                                     --dry-run, print the commands; --local: run them here in turn\n"
+               "  harness run-unit SWEEP_DIR I       run unit I of a submitted sweep and mark it done\n"
                "  harness table NAME|all|--list [--results DIR] [--out DIR]\n"
                "                                     render a paper table (Markdown, LaTeX) from stored results\n"
                "  harness plot NAME|all|--list [--results DIR] [--out DIR] [--width one|two]\n"
@@ -155,6 +163,8 @@ int run(const std::vector<std::string>& args) {
     return 0;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "submit") return harness::submit_command(rest);
+  if (args[0] == "run-unit") return harness::run_unit_command(rest);
   if (args[0] == "table") return harness::table_command(rest);
   if (args[0] == "plot") return harness::plot_command(rest);
   if (args[0] == "diff") return harness::diff_command(rest);
