@@ -96,7 +96,7 @@ first_result=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))
 rm sweep/done/1.json
 "$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit2.log
 cat submit2.log
-grep -q "2 of 3 units are done .*only the other 1 (units 1) are submitted" submit2.log \
+grep -q "2 of 3 units are done .*only the other 1 unit (1) is submitted" submit2.log \
   || { echo "FAIL: the resubmission does not say it submits unit 1 only"; exit 1; }
 grep -q -- "--array=1$" sweep/job.sbatch || { echo "FAIL: the resubmitted array is not just unit 1"; cat sweep/job.sbatch; exit 1; }
 job2=$(tail -n 1 submit2.log)

@@ -48,6 +48,9 @@ std::string find_on_path(const std::string& program) {
   return "";
 }
 
+// "1 unit", "3 units".
+std::string count_units(size_t n) { return fmt::format("{} unit{}", n, n == 1 ? "" : "s"); }
+
 fs::path done_marker(const fs::path& dir, size_t index) { return dir / "done" / fmt::format("{}.json", index); }
 
 std::string command_line(const std::vector<std::string>& words) {
@@ -180,9 +183,9 @@ int submit_command(const std::vector<std::string>& words) {
   }
   std::string sbatch = find_on_path("sbatch");
   if (pending.size() < units.size())
-    std::cout << fmt::format("{} of {} units are done (markers in {}); only the other {} (units {}) are {}\n",
-                             units.size() - pending.size(), units.size(), (dir / "done").string(), pending.size(),
-                             slurm_array_spec(pending),
+    std::cout << fmt::format("{} of {} units are done (markers in {}); only the other {} ({}) {} {}\n",
+                             units.size() - pending.size(), units.size(), (dir / "done").string(),
+                             count_units(pending.size()), slurm_array_spec(pending), pending.size() == 1 ? "is" : "are",
                              dry_run ? "listed" : local ? "run" : sbatch.empty() ? "listed" : "submitted");
   if (local && !dry_run) return run_locally(dir, plan["units"], pending);
 
@@ -208,7 +211,8 @@ int submit_command(const std::vector<std::string>& words) {
                           : "sbatch is not on PATH: nothing is submitted. ")
               << "The commands:\n";
     if (!local) std::cout << fmt::format("sbatch --parsable {}\n", shell_quote(script_file.string()));
-    std::cout << fmt::format("# {} unit(s) run `harness run-unit {} I`, which runs, in {}:\n", pending.size(),
+    std::cout << fmt::format("# {} {} `harness run-unit {} I`, which runs, in {}:\n", count_units(pending.size()),
+                             pending.size() == 1 ? "runs" : "run",
                              shell_quote(dir.string()), shell_quote(cwd.string()));
     for (size_t i : pending) {
       std::vector<std::string> line = {self_path()};
@@ -231,8 +235,8 @@ int submit_command(const std::vector<std::string>& words) {
   std::string job_id = r.out.substr(0, r.out.find_first_of(";\n"));
   std::ofstream(dir / "submissions.log", std::ios::app)
       << fmt::format("{} job {} array {}\n", utc_now(), job_id, slurm_array_spec(pending));
-  std::cout << fmt::format("submitted job {}: array {} ({} units); logs {}, done markers {}\n", job_id,
-                           slurm_array_spec(pending), pending.size(), (dir / "logs").string(), (dir / "done").string());
+  std::cout << fmt::format("submitted job {}: array {} ({}); logs {}, done markers {}\n", job_id,
+                           slurm_array_spec(pending), count_units(pending.size()), (dir / "logs").string(), (dir / "done").string());
   std::cout << job_id << "\n";
   return 0;
 }
