@@ -7,14 +7,14 @@
 
 namespace harness {
 
-CATCH_TEST_CASE("the array spec writes runs of consecutive units as ranges", "[slurm]") {
+CATCH_TEST_CASE("the Slurm array spec writes runs of consecutive units as ranges", "[slurm]") {
   CATCH_CHECK(slurm_array_spec({5, 0, 1, 2, 3, 7, 8}) == "0-3,5,7-8");
   CATCH_CHECK(slurm_array_spec({4}) == "4");
   CATCH_CHECK(slurm_array_spec({2, 2, 3}) == "2-3");
   CATCH_CHECK(slurm_array_spec({}) == "");
 }
 
-CATCH_TEST_CASE("shell_quote leaves plain words and single-quotes the rest", "[slurm]") {
+CATCH_TEST_CASE("shell_quote for the Slurm script leaves plain words and single-quotes the rest", "[slurm]") {
   CATCH_CHECK(shell_quote("/a/b-c_d.json") == "/a/b-c_d.json");
   CATCH_CHECK(shell_quote("--out=x,y") == "--out=x,y");
   CATCH_CHECK(shell_quote("a b") == "'a b'");
@@ -23,7 +23,7 @@ CATCH_TEST_CASE("shell_quote leaves plain words and single-quotes the rest", "[s
   CATCH_CHECK(shell_quote("") == "''");
 }
 
-CATCH_TEST_CASE("the script asks for the array and resources and runs the unit of its task", "[slurm]") {
+CATCH_TEST_CASE("the Slurm script asks for the array and resources and runs the unit of its task", "[slurm]") {
   slurm_job job;
   job.name = "harness-paper";
   job.comment = "a sweep";
@@ -65,7 +65,7 @@ CATCH_TEST_CASE("the script asks for the array and resources and runs the unit o
               "exec /b/harness run-unit /s \"$SLURM_ARRAY_TASK_ID\"\n");
 }
 
-CATCH_TEST_CASE("the script refuses values an SBATCH line cannot carry and an empty array", "[slurm]") {
+CATCH_TEST_CASE("the Slurm script refuses values an SBATCH line cannot carry and an empty array", "[slurm]") {
   slurm_job job;
   job.name = "n";
   job.indices = {0};

@@ -31,7 +31,7 @@ CATCH_TEST_CASE("a sweep entry expands to every model times every grid combinati
   CATCH_CHECK_FALSE(units[0].paper);
 }
 
-CATCH_TEST_CASE("units of cases that keep work get their own work folder and resume", "[sweep]") {
+CATCH_TEST_CASE("sweep units of cases that keep work get their own work folder and resume", "[sweep]") {
   auto units = expand(R"({"units": [{"case": "forward_check"},
                                     {"case": "zero_shot", "options": {"tasks": ["piqa", "arc_easy"], "limit": 5}},
                                     {"case": "drift", "paper": true, "options": {"preset": "paper", "dtype": "f32"},
@@ -46,7 +46,7 @@ CATCH_TEST_CASE("units of cases that keep work get their own work folder and res
                                                         "--out", "/r", "--preset", "paper"});
 }
 
-CATCH_TEST_CASE("option values may be strings numbers booleans or lists", "[sweep]") {
+CATCH_TEST_CASE("sweep option values may be strings numbers booleans or lists", "[sweep]") {
   auto units = expand(R"({"units": [{"case": "llama_sparse", "model": "m",
                                      "options": {"mlp-sparsity": [0.5, 0.9], "epochs": 2, "tasks": ""}}]})");
   CATCH_REQUIRE(units.size() == 1);
