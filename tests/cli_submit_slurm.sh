@@ -24,13 +24,13 @@ cat > sweep.json <<JSON
 JSON
 units=3
 
-# Waits (60 s at most) until job $1 has left the queue, then prints its tasks' states.
+# Waits (120 s at most: CI runs other tests beside it) until job $1 has left the queue, then prints its tasks' states.
 wait_for_job() {
-  for _ in $(seq 600); do
+  for _ in $(seq 1200); do
     [ -z "$(squeue -h -j "$1" 2> /dev/null)" ] && { scontrol -o show job "$1" | grep -o 'JobState=[A-Z]*' | sort | uniq -c; return 0; }
     sleep 0.1
   done
-  echo "FAIL: job $1 still queued after 60 s:"; squeue; exit 1
+  echo "FAIL: job $1 still queued after 120 s:"; squeue; exit 1
 }
 
 # The first submission: every unit.
