@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: compiler and build tools, the C++ libraries the design names, and the fuzzing runtime.
+# System packages: compiler and build tools, the C++ libraries the design names, the fuzzing runtime, and
+# Slurm with munge (cli.submit_slurm starts a one-node Slurm of its own; ~4 MB, 9 packages).
 apt_packages=(build-essential cmake git python3 python3-venv python3-pip
               nlohmann-json3-dev libfmt-dev catch2 libbenchmark-dev libpcre2-dev libssl-dev
-              clang libclang-rt-14-dev gnuplot-nox)
+              clang libclang-rt-14-dev gnuplot-nox slurm-wlm munge)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

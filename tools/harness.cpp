@@ -1,5 +1,6 @@
 // harness: the command-line front door. `harness list` shows the registered cases; `harness run CASE
 // [--option value ...]` runs one; `harness tokenize` / `detokenize` convert between text and token ids;
+// `harness submit` runs a sweep of units through Slurm (or here, --local), each by `harness run-unit`;
 // `harness import-llama2c` converts a llama2.c model into a Hugging Face directory.
 // `harness import-gguf` converts a Llama GGUF file into a Hugging Face directory.
 // Errors are one line on stderr and a non-zero exit.
@@ -27,6 +28,8 @@
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
 #include "tools/cli_options.h"
+#include "tools/run_command.h"
+#include "tools/submit_command.h"
 
 namespace {
 
@@ -38,6 +41,12 @@ void print_usage() {
                "  harness run CASE [--opt value ...]  run a case (options: see `harness list`)\n"
                "      [--paper [--allow-dirty]]      paper runs refuse a harness built from a dirty tree unless\n"
                "                                     --allow-dirty (the diff is stored, the result INVALID)\n"
+               "  harness submit --sweep F.json [--out DIR] [--dir SWEEP_DIR] [--dry-run | --local]\n"
+               "      [--partition P] [--account A] [--time T] [--cpus N] [--mem M] [--gpus N]\n"
+               "                                     run a sweep's units as a Slurm job array (one task per unit;\n"
+               "                                     units already done are skipped); without sbatch, or with\n"
+               "                                     --dry-run, print the commands; --local: run them here in turn\n"
+               "  harness run-unit SWEEP_DIR I       run unit I of a submitted sweep and mark it done\n"
                "  harness table NAME|all|--list [--results DIR] [--out DIR]\n"
                "                                     render a paper table (Markdown, LaTeX) from stored results\n"
                "  harness plot NAME|all|--list [--results DIR] [--out DIR] [--width one|two]\n"
@@ -150,24 +159,12 @@ int run(const std::vector<std::string>& args) {
     return 0;
   }
   if (args[0] == "run") {
-    if (args.size() < 2) fail("`harness run` needs a case name (see `harness list`)");
-    const harness::experiment_case& c = harness::find_case(args[1]);
-    std::vector<std::string> words;
-    bool paper = false, allow_dirty = false;
-    for (auto it = args.begin() + 2; it != args.end(); ++it) {
-      if (*it == "--paper") paper = true;
-      else if (*it == "--allow-dirty") allow_dirty = true;
-      else words.push_back(*it);
-    }
-    if (allow_dirty && !paper) fail("--allow-dirty only applies to paper runs (--paper)");
-    if (paper && harness::build_dirty && !allow_dirty)
-      fail("a paper run needs a harness built from a clean commit; this one was built from a tree with uncommitted "
-           "changes (diff sha256 {}): commit and rebuild, or pass --allow-dirty to store the diff and mark the "
-           "result INVALID", harness::build_diff_sha256);
-    c.run(harness::resolve_args(c, harness::parse_options(words)));
+    harness::run_command(std::vector<std::string>(args.begin() + 1, args.end()));
     return 0;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "submit") return harness::submit_command(rest);
+  if (args[0] == "run-unit") return harness::run_unit_command(rest);
   if (args[0] == "table") return harness::table_command(rest);
   if (args[0] == "plot") return harness::plot_command(rest);
   if (args[0] == "diff") return harness::diff_command(rest);
