@@ -148,6 +148,7 @@ void run_scale_check(const case_args& args) {
     auto t0 = std::chrono::steady_clock::now();
     (llama ? write_synthetic_llama : write_synthetic_opt)(dir.string(), m.config, at::kBFloat16, 0, m.shards);
     for (const std::string& f : tok.files()) fs::copy_file(f, dir / fs::path(f).filename());
+    doc.add_timing(m.name + " checkpoint", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     json checkpoint = {{"shards", m.shards},
                        {"bytes", tree_bytes(dir)},
                        {"write_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
@@ -170,6 +171,7 @@ void run_scale_check(const case_args& args) {
       child_measure r = run_measured(argv, log);
       if (r.exit_code != 0) fail("scale_check: {} on {} failed (exit {}); its output is in {}", s.case_name, m.name, r.exit_code, log);
       if (i == 0) baseline = r.peak_rss_bytes;
+      doc.add_timing(m.name + " " + s.case_name, r.wall_s);
       json stage = {{"case", s.case_name},
                     {"options", s.options},
                     {"wall_s", r.wall_s},

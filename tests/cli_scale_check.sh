@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# scale_check end to end on a tiny Llama stand-in written as 2 shards: every stage runs in its own
+# process and is measured, each stage's own result is written, the projections cover the paper cases and
+# every paper model, and the result passes the schema. Usage: cli_scale_check.sh HARNESS PYTHON SOURCE_DIR WORK
+set -euo pipefail
+harness=$1 python=$2 src=$3 work=$4
+rm -rf "$work" && mkdir -p "$work/tiny-llama"
+"$python" - "$work/tiny-llama/config.json" <<'PY'
+import json, sys
+json.dump({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256, "hidden_size": 64,
+           "intermediate_size": 128, "num_hidden_layers": 3, "num_attention_heads": 8, "num_key_value_heads": 4,
+           "head_dim": 8, "max_position_embeddings": 2048, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
+           "tie_word_embeddings": True, "bos_token_id": 128000, "eos_token_id": 128001}, open(sys.argv[1], "w"))
+PY
+cd "$src"  # the stages read the shipped data by their default relative paths
+if "$harness" run scale_check --models opt-7b --work "$work/bad" --out "$work/bad" 2> "$work/bad.err"; then
+  echo "an unknown model was accepted"; exit 1
+fi
+grep -q "unknown paper model 'opt-7b' (known: Llama-3.2-3B" "$work/bad.err"
+"$harness" run scale_check --models "$work/tiny-llama/config.json" --shards 2 --tokens 64 --keep true \
+  --llama-tokenizer "$src/../shared/data/tokenizers/llama3-hf" --opt-tokenizer "$src/../shared/data/tokenizers/gpt2" \
+  --work "$work/sc" --out "$work/results" > "$work/out.txt"
+cat "$work/out.txt"
+"$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work/results/scale_check"
+"$python" - "$work" <<'PY'
+import json, pathlib, sys
+work = pathlib.Path(sys.argv[1])
+(f,) = (work / "results" / "scale_check").rglob("*.json")
+doc = json.loads(f.read_text())
+assert doc["status"] == "VALID", doc["status_reasons"]
+(model,) = doc["metrics"]["models"]
+assert model["name"] == "tiny-llama" and model["checkpoint"]["shards"] == 2
+ckpt = work / "sc" / "tiny-llama"
+assert sorted(p.name for p in ckpt.glob("model-*.safetensors")) == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+assert (ckpt / "model.safetensors.index.json").is_file() and (ckpt / "tokenizer.json").is_file()
+stages = {s["case"]: s for s in model["stages"]}
+assert list(stages) == ["forward_check", "perplexity", "drift", "llama_sparse", "zero_shot", "few_shot", "kascade", "trace"], list(stages)
+for name, s in stages.items():
+    assert s["wall_s"] > 0 and s["peak_rss_bytes"] > 50 * 2**20, (name, s)
+    assert any((work / "sc" / "results" / name / "tiny-llama").rglob("*.json")), f"{name} wrote no result"
+assert stages["llama_sparse"]["disk_bytes"] > 0 and stages["llama_sparse"]["timings_s"], stages["llama_sparse"]
+for name in ("perplexity", "drift", "llama_sparse", "kascade"):
+    assert stages[name]["working_bytes_estimated"] > 0, name
+projected = {p["case"]: p for p in model["paper_projection"]}
+assert list(projected) == ["drift", "llama_sparse", "zero_shot", "few_shot", "kascade"], list(projected)
+for p in projected.values():
+    assert p["gpu_memory_bytes_estimated"] > 2 * model["parameters"] and p["fits"], p
+assert projected["llama_sparse"]["gpu_hours_estimated"] > projected["drift"]["gpu_hours_estimated"] > 0
+assert projected["zero_shot"]["gpu_hours_estimated"] is None
+papers = {m["name"]: m for m in doc["metrics"]["paper_models"]}
+assert len(papers) == 10 and papers["Llama-3.1-8B"]["parameters"] == 8030261248
+big = {p["case"]: p for p in papers["opt-66b"]["paper_projection"]}
+assert not big["drift"]["fits"], "66B parameters in bf16 cannot fit one 80 GB GPU"
+PY

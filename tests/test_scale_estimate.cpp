@@ -1,0 +1,143 @@
+// The scale check's pieces: parameter and FLOP counts against the tensors of real and synthetic
+// checkpoints and against the published sizes of the paper models, sharded synthetic checkpoints, and the
+// measured child process.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "experiments/measure.h"
+#include "experiments/paper_models.h"
+#include "experiments/scale_estimate.h"
+#include "runtime/json_file.h"
+#include "runtime/model.h"
+#include "runtime/safetensors.h"
+#include "runtime/synthetic_checkpoint.h"
+#include "test_paths.h"
+
+namespace fs = std::filesystem;
+using namespace harness;
+
+namespace {
+
+// Elements of every tensor in a checkpoint folder (every .safetensors file in it), and of its 2-D
+// tensors inside the decoder layers.
+struct tensor_census {
+  uint64_t all = 0, layer_matrices = 0;
+};
+
+tensor_census count_tensors(const fs::path& dir) {
+  tensor_census n;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string file = e.path().filename().string();
+    if (e.path().extension() != ".safetensors" || file.rfind("reference", 0) == 0) continue;  // fixtures' outputs
+    safetensors_file f(e.path().string());
+    for (const st_tensor_info& t : f.header().tensors) {
+      uint64_t numel = 1;
+      for (int64_t s : t.shape) numel *= static_cast<uint64_t>(s);
+      n.all += numel;
+      if (t.shape.size() == 2 && t.name.find("layers.") != std::string::npos) n.layer_matrices += numel;
+    }
+  }
+  return n;
+}
+
+nlohmann::json tiny_llama(bool tied) {
+  return {{"architectures", {"LlamaForCausalLM"}}, {"model_type", "llama"}, {"vocab_size", 300},
+          {"hidden_size", 32}, {"intermediate_size", 48}, {"num_hidden_layers", 3}, {"num_attention_heads", 4},
+          {"num_key_value_heads", 2}, {"head_dim", 8}, {"max_position_embeddings", 128}, {"rms_norm_eps", 1e-5},
+          {"tie_word_embeddings", tied}, {"bos_token_id", 1}, {"eos_token_id", 2}};
+}
+
+}  // namespace
+
+CATCH_TEST_CASE("scale estimate: parameter_count equals the tensors of real checkpoints", "[scale]") {
+  std::vector<fs::path> dirs;
+  for (const char* name : {"tiny-llama2", "tiny-llama3", "tiny-opt", "tiny-opt350"}) dirs.push_back(test::fixture_dir(name));
+  for (const char* name : {"tinystories-656k", "tiny-pair-opt", "tiny-pair-llama"})
+    dirs.push_back(test::project_dir() / "data" / "models" / name);
+  for (const fs::path& dir : dirs) {
+    model_config c = read_model_config((dir / "config.json").string());
+    tensor_census n = count_tensors(dir);
+    CATCH_INFO(dir.string());
+    CATCH_REQUIRE(parameter_count(c) == n.all);
+  }
+}
+
+CATCH_TEST_CASE("scale estimate: the paper models have their published sizes", "[scale]") {
+  // Parameter counts as the model cards and transformers' num_parameters() report them.
+  const std::pair<const char*, uint64_t> published[] = {
+      {"Llama-3.2-3B", 3212749824ull}, {"Llama-3.1-8B", 8030261248ull}, {"opt-125m", 125239296ull},
+      {"opt-350m", 331196416ull},      {"opt-1.3b", 1315758080ull},      {"opt-6.7b", 6658473984ull}};
+  for (const auto& [name, count] : published) {
+    CATCH_INFO(name);
+    CATCH_REQUIRE(parameter_count(parse_model_config(find_paper_model(name).config, name)) == count);
+  }
+  CATCH_REQUIRE(find_paper_model("llama-3.2-3b").name == "Llama-3.2-3B");
+  CATCH_REQUIRE_THROWS_WITH(find_paper_model("opt-7b"), Catch::Contains("unknown paper model 'opt-7b'") &&
+                                                            Catch::Contains("opt-66b"));
+}
+
+CATCH_TEST_CASE("scale estimate: FLOPs per token count every layer matrix and the head", "[scale]") {
+  for (bool tied : {true, false}) {
+    test::temp_dir dir("scale-flops");
+    write_synthetic_llama(dir.path().string(), tiny_llama(tied), at::kFloat, 1);
+    model_config c = read_model_config((dir.path() / "config.json").string());
+    tensor_census n = count_tensors(dir.path());
+    CATCH_REQUIRE(parameter_count(c) == n.all);
+    double head = 2.0 * c.vocab_size * c.hidden_size;
+    CATCH_REQUIRE(forward_flops_per_token(c, 0) == 2.0 * static_cast<double>(n.layer_matrices) + head);
+    // Each attended key costs Q.K and P.V: 4 x heads x head_dim per layer.
+    CATCH_REQUIRE(forward_flops_per_token(c, 10) - forward_flops_per_token(c, 0) ==
+                  10.0 * 4 * c.num_heads * c.head_dim * c.num_layers);
+  }
+}
+
+CATCH_TEST_CASE("scale estimate: the working set grows with the batch and quadratically in attention", "[scale]") {
+  model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
+  uint64_t one = forward_working_bytes(c, 1, 2048, 2), four = forward_working_bytes(c, 4, 2048, 2);
+  CATCH_REQUIRE(four == 4 * one);
+  // At 2048 tokens the [B, H, T, T] scores and probabilities dominate one layer: 2 x 24 x 2048^2 x 2 bytes.
+  CATCH_REQUIRE(one >= 2ull * 24 * 2048 * 2048 * 2);
+  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 29) - one == 29ull * 2048 * 3072 * 2);
+}
+
+CATCH_TEST_CASE("synthetic checkpoint: shards load to the same model as one file", "[scale]") {
+  test::temp_dir one("scale-one"), three("scale-three");
+  write_synthetic_llama(one.path().string(), tiny_llama(false), at::kFloat, 7);
+  write_synthetic_llama(three.path().string(), tiny_llama(false), at::kFloat, 7, 3);
+  for (int i = 1; i <= 3; ++i)
+    CATCH_REQUIRE(fs::exists(three.path() / fmt::format("model-{:05d}-of-00003.safetensors", i)));
+  nlohmann::json index = read_json_file((three.path() / "model.safetensors.index.json").string());
+  CATCH_REQUIRE(index["weight_map"].size() == 3 * 9 + 3);  // layers, embeddings, final norm, head
+  CATCH_REQUIRE(index["metadata"]["total_size"].get<uint64_t>() == count_tensors(three.path()).all * 4);
+  auto a = load_model(one.path().string(), at::kFloat, at::Device(at::kCPU));
+  auto b = load_model(three.path().string(), at::kFloat, at::Device(at::kCPU));
+  forward_input input;
+  input.input_ids = at::tensor({1, 5, 9, 200}, at::kLong).unsqueeze(0);  // [1, 4]
+  CATCH_REQUIRE(at::equal(a->forward(input, {}).logits, b->forward(input, {}).logits));
+  CATCH_REQUIRE_THROWS_WITH(write_synthetic_llama((three.path() / "x").string(), tiny_llama(false), at::kFloat, 7, 100),
+                            Catch::Contains("cannot write 30 tensors as 100 shards"));
+}
+
+CATCH_TEST_CASE("measure: a child's exit status wall time and peak memory", "[scale]") {
+  test::temp_dir dir("measure");
+  std::string log = (dir.path() / "log").string();
+  // python allocates and touches 200 MB, prints, and exits 3.
+  child_measure m = run_measured({HARNESS_PYTHON, "-c", "b = bytearray(200 * 2**20); print('hi'); raise SystemExit(3)"}, log);
+  CATCH_REQUIRE(m.exit_code == 3);
+  CATCH_REQUIRE(m.peak_rss_bytes > 200ull * 1024 * 1024);
+  CATCH_REQUIRE(m.wall_s > 0);
+  std::ifstream in(log);
+  std::string line;
+  std::getline(in, line);
+  CATCH_REQUIRE(line == "hi");
+  CATCH_REQUIRE(run_measured({"/nonexistent/program"}, log).exit_code == 127);
+  reset_peak_rss();
+  uint64_t before = peak_rss_bytes();
+  std::vector<char> block(64 << 20, 1);
+  CATCH_REQUIRE(peak_rss_bytes() >= before + (60ull << 20));
+  CATCH_REQUIRE(block[12345] == 1);
+}
