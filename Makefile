@@ -4,7 +4,7 @@ PYTHON := .venv/bin/python
 JOBS ?= $(shell nproc)
 HARNESS := $(BUILD)/tools/harness
 
-.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff tiny-pair paper paper-check \
+.PHONY: setup configure build test demo bench fuzz clean tables figures artifact diff tiny-pair paper paper-check paper-sweep paper-submit \
         table-recall table-sparse-ppl table-zero-shot table-drift-medians fig-drift fig-drift-overlay fig-drift-norms \
         fig-recall-by-layer fig-recall-vs-lookahead fig-sparsity-ppl
 
@@ -155,27 +155,29 @@ fig-sparsity-ppl: build
 # Llama-3.2-3B, Llama-3.1-8B; PAPER_OPT / PAPER_LLAMA pick others); DATA is laid out as ../shared/data/eval
 # (wikitext-2-raw/wiki.test.raw, c4/c4_validation_2k.jsonl, one folder per task). C4 is split by
 # document into a recording slice (the first RECORD_DOCS) and a disjoint perplexity slice (the next
-# EVAL_DOCS), written under $(BUILD)/paper-data. Every case runs once per model with --resume true and its
-# units under PAPER_WORK (a rerun continues an interrupted one), then every table and figure is rendered and the bundle built.
-# docs/paper.md lists what each step needs (GPU memory, disk, time) and how that was estimated.
-# PRESET=tiny runs the same steps with the tiny presets (a check of the plumbing on small models).
+# EVAL_DOCS), written under $(BUILD)/paper-data. scripts/paper_sweep.py lays the runs out as a sweep (every
+# case once per model); `make paper` runs its units here through `harness submit --local`, and
+# `make paper-submit SLURM="--partition gpu --gpus 1 ..."` submits them as a Slurm job array. Either way
+# the units keep their state under PAPER_WORK, so running it again continues where it stopped (a different
+# sweep needs another PAPER_WORK). Then every table and figure is rendered and the bundle built.
+# DEVICES=cuda:0,cuda:1 places each model's layers across GPUs. docs/paper.md lists what each case needs
+# (GPU memory, disk, time) and how that was estimated (`harness run scale_check`).
+# PRESET=tiny runs the same units with the tiny presets (a check of the plumbing on small models).
 DATA ?= ../shared/data/eval
 DEVICE ?= cuda
+DEVICES ?=
 DTYPE ?= $(if $(filter cpu,$(DEVICE)),f32,bf16)
 PAPER_OPT ?= opt-125m opt-350m opt-1.3b opt-2.7b opt-6.7b opt-13b opt-30b opt-66b
 PAPER_LLAMA ?= Llama-3.2-3B Llama-3.1-8B
+comma := ,
 FEW_SHOT_TASKS ?= mmlu,medmcqa$(if $(wildcard $(DATA)/gpqa),$(comma)gpqa_diamond)
 RECORD_DOCS ?= 1500
 EVAL_DOCS ?= 200
 PRESET ?= paper
-comma := ,
-PAPER_DATA := $(BUILD)/paper-data
 PAPER_WORK ?= runs/paper
-PAPER_RECORD := $(PAPER_DATA)/c4-record.jsonl
-PAPER_EVAL := $(PAPER_DATA)/c4-eval.jsonl
-PAPER_ON := --device $(DEVICE) --dtype $(DTYPE) --out $(RESULTS) $(if $(ALLOW_DIRTY),--allow-dirty)
-PAPER_DEJAVU := --preset $(PRESET) --resume true --work $(PAPER_WORK) --train-data $(PAPER_RECORD) \
-  --eval-data $(DATA)/wikitext-2-raw/wiki.test.raw,$(PAPER_EVAL) --task-data $(DATA)
+SLURM ?= --gpus 1
+PAPER_DATA := $(BUILD)/paper-data
+PAPER_SWEEP := $(PAPER_DATA)/paper-sweep.json
 
 paper-check:
 	@test -n "$(MODELS)" || { echo "make paper: set MODELS=/path/to/hf-models (one directory per model)"; exit 2; }
@@ -184,20 +186,22 @@ paper-check:
 	@for f in wikitext-2-raw/wiki.test.raw c4/c4_validation_2k.jsonl; do \
 	  test -f "$(DATA)/$$f" || { echo "make paper: $(DATA)/$$f is missing (DATA is laid out as ../shared/data/eval)"; exit 2; }; done
 
-paper: build paper-check
+paper-sweep: paper-check setup
 	mkdir -p $(PAPER_DATA)
-	head -n $(RECORD_DOCS) $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_RECORD)
+	head -n $(RECORD_DOCS) $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_DATA)/c4-record.jsonl
 	sed -n '$(shell echo $$(($(RECORD_DOCS) + 1))),$(shell echo $$(($(RECORD_DOCS) + $(EVAL_DOCS))))p' \
-	  $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_EVAL)
-	set -e; for m in $(PAPER_OPT) $(PAPER_LLAMA); do \
-	  $(HARNESS) run drift --preset $(PRESET) --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
-	  $(HARNESS) run zero_shot --paper --model $(MODELS)/$$m --data $(DATA) --resume true --work $(PAPER_WORK) $(PAPER_ON); \
-	  $(HARNESS) run few_shot --paper --model $(MODELS)/$$m --data $(DATA) --tasks $(FEW_SHOT_TASKS) --resume true --work $(PAPER_WORK) $(PAPER_ON); \
-	  $(HARNESS) run kascade --paper --model $(MODELS)/$$m --data $(DATA)/wikitext-2-raw/wiki.test.raw $(PAPER_ON); \
-	done
-	set -e; for m in $(PAPER_OPT); do $(HARNESS) run opt_baseline --paper --model $(MODELS)/$$m $(PAPER_DEJAVU) $(PAPER_ON); done
-	set -e; for m in $(PAPER_LLAMA); do $(HARNESS) run llama_sparse --paper --model $(MODELS)/$$m $(PAPER_DEJAVU) $(PAPER_ON); done
+	  $(DATA)/c4/c4_validation_2k.jsonl > $(PAPER_DATA)/c4-eval.jsonl
+	$(PYTHON) scripts/paper_sweep.py --models-dir $(MODELS) --opt "$(PAPER_OPT)" --llama "$(PAPER_LLAMA)" \
+	  --data $(DATA) --record $(PAPER_DATA)/c4-record.jsonl --c4-eval $(PAPER_DATA)/c4-eval.jsonl \
+	  --device $(DEVICE) --dtype $(DTYPE) --devices "$(DEVICES)" --preset $(PRESET) \
+	  --few-shot-tasks $(FEW_SHOT_TASKS) --out $(PAPER_SWEEP)
+
+paper: build paper-sweep
+	$(HARNESS) submit --sweep $(PAPER_SWEEP) --out $(RESULTS) --dir $(PAPER_WORK) --local
 	$(HARNESS) table all --results $(RESULTS)
 	$(HARNESS) plot all --results $(RESULTS) --width $(WIDTH)
 	$(HARNESS) bundle --results $(RESULTS) --out $(BUNDLE)
 	$(HARNESS) verify-bundle $(BUNDLE)
+
+paper-submit: build paper-sweep
+	$(HARNESS) submit --sweep $(PAPER_SWEEP) --out $(RESULTS) --dir $(PAPER_WORK) $(SLURM)

@@ -53,6 +53,7 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   drift.paper = {1, paper_seqlen, c.num_layers + 1};
   drift.paper_forward_tokens = drift_docs * paper_seqlen;
   drift.paper_context = window_context;
+  drift.projection_note = "time, a FLOP lower bound: the forward passes";
   stages.push_back(drift);
 
   // The check trains two MLP inputs and one head input for one epoch, and sweeps one level of each kind.
@@ -78,8 +79,9 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
       recording_bytes(c, dejavu_rows) +
       static_cast<uint64_t>(layers * 4 * (dejavu_mlp_inputs * mlp_predictor + dejavu_head_inputs * head_predictor));
   dejavu.projection_note =
-      "time: recording, 20 epochs of every predictor (no early stop), the sweep's perplexities and layer errors; "
-      "zero-shot scoring at each level is not included";
+      "time, a FLOP lower bound: recording, 20 epochs of every predictor (no early stop), the sweep's perplexities "
+      "and layer errors; not included: zero-shot scoring at each level, reading the recording back from disk (each "
+      "predictor reads its input and labels once), small-kernel overheads";
   stages.push_back(dejavu);
 
   for (const char* task_case : {"zero_shot", "few_shot"}) {
@@ -101,6 +103,7 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   kascade.paper = {paper_batch, kascade_seqlen, 0};
   kascade.paper_forward_tokens = static_cast<double>(kascade_windows * kascade_seqlen);
   kascade.paper_context = (kascade_seqlen + 1) / 2.0;
+  kascade.projection_note = "time, a FLOP lower bound: calibration and evaluation forward passes";
   stages.push_back(kascade);
 
   stages.push_back(stage("trace", {"--context", str(tokens / 2), "--warmup", "1"}, {1, 1, 0}));

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Renders a stored scale_check result as the Markdown tables of docs/paper.md: what each case measured
+on the CPU stand-ins, and the projection of every paper model's cases onto the named GPU. Reads the
+result alone: `scripts/scale_check_table.py results/scale_check/scale-check/<machine>/<run>.json`."""
+import json
+import sys
+
+GIB = 2**30
+
+
+def fmt_hours(h):
+    return "n/a" if h is None else (f"{h:.2f}" if h < 10 else f"{h:.0f}")
+
+
+def main(path):
+    doc = json.load(open(path))
+    m, gpu = doc["metrics"], doc["metrics"]["gpu"]
+    print(f"From `{path}` (commit {doc['code']['commit'][:12]}, {doc['environment'].get('cpu', 'CPU')}).\n")
+    print("Measured on CPU (random-weight stand-ins, bf16 weights, each case in its own process):\n")
+    print("| Model | Case | Wall (s) | Peak RSS (GiB) | Disk written (MiB) | Working set measured / estimated (MiB) |")
+    print("|---|---|--:|--:|--:|--:|")
+    for model in m["models"]:
+        c = model["checkpoint"]
+        print(f"| {model['name']} | write checkpoint ({c['shards']} shards) | {c['write_s']:.1f} | "
+              f"{c['peak_rss_bytes'] / GIB:.2f} | {c['bytes'] / 2**20:.0f} | |")
+        for s in model["stages"]:
+            ws = ""
+            if "working_bytes_measured" in s:
+                ws = f"{s['working_bytes_measured'] / 2**20:.0f} / {s['working_bytes_estimated'] / 2**20:.0f}"
+            print(f"| {model['name']} | {s['case']} | {s['wall_s']:.1f} | {s['peak_rss_bytes'] / GIB:.2f} | "
+                  f"{s['disk_bytes'] / 2**20:.1f} | {ws} |")
+    print(f"\nProjected paper presets on one {gpu['name']} ({gpu['memory_gib']} GiB, {gpu['bf16_dense_tflops']} "
+          f"dense bf16 TFLOP/s at an assumed {gpu['assumed_utilisation']:.0%} utilisation); estimates, not runs. "
+          "GPU-hours count FLOPs only (a lower bound: I/O and overheads are left out; n/a: not projected):\n")
+    print("| Model | Parameters (B) | Case | GPU memory (GiB) | Fits | Disk (GiB) | GPU-hours |")
+    print("|---|--:|---|--:|---|--:|--:|")
+    for model in m["paper_models"]:
+        for p in model["paper_projection"]:
+            print(f"| {model['name']} | {model['parameters'] / 1e9:.2f} | {p['case']} | "
+                  f"{p['gpu_memory_bytes_estimated'] / GIB:.1f} | {'yes' if p['fits'] else '**no**'} | "
+                  f"{p['disk_bytes_estimated'] / GIB:.1f} | {fmt_hours(p['gpu_hours_estimated'])} |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])
