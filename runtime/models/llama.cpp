@@ -115,7 +115,7 @@ class llama_model final : public causal_lm {
       if (opt.output_hidden_states && i + 1 < c.num_layers) out.hidden_states.push_back(h.to(device()));
     }
     if (opt.cache) opt.cache->advance(t);
-    h = rms_norm(h.to(placement_.last()), norm_, c.rms_norm_eps);
+    h = rms_norm(h, norm_, c.rms_norm_eps);  // the last layer's device holds the final norm
     if (opt.output_hidden_states) out.hidden_states.push_back(h.to(device()));
     if (opt.last_position_only) h = h.narrow(1, t - 1, 1);
     out.logits = at::linear(h.to(lm_head_.device()), lm_head_).to(device());  // [B, T, V] on the primary device

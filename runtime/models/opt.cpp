@@ -122,8 +122,7 @@ class opt_model final : public causal_lm {
       if (opt.output_hidden_states && i + 1 < c.num_layers) out.hidden_states.push_back(h.to(device()));
     }
     if (opt.cache) opt.cache->advance(t);
-    h = h.to(placement_.last());
-    if (pre_ln) h = layer_norm(h, final_norm_w_, final_norm_b_);
+    if (pre_ln) h = layer_norm(h, final_norm_w_, final_norm_b_);  // on the last layer's device, as project_out
     if (project_out_.defined()) h = at::linear(h, project_out_);  // [B, T, e]
     if (opt.output_hidden_states) out.hidden_states.push_back(h.to(device()));
     if (opt.last_position_only) h = h.narrow(1, t - 1, 1);
