@@ -32,6 +32,8 @@ result_document::result_document(const experiment_case& c, const case_args& args
   // The hash identifies the experiment: options that only say where files go are left out of it.
   nlohmann::json measured = json_["config"];
   for (const char* where : {"out", "work", "resume"}) measured.erase(where);
+  // An empty --devices (the model all on --device) is the run from before the option existed.
+  if (measured.contains("devices") && measured["devices"] == "") measured.erase("devices");
   json_["config_hash"] = sha256_string(measured.dump());
   json_["code"] = {{"commit", build_commit}, {"dirty", build_dirty}, {"diff_sha256", build_diff_sha256}};
   for (const auto& source : build_source_hashes) json_["code"]["source_sha256"][source.path] = source.sha256;

@@ -1,6 +1,7 @@
 // anchor_reuse_attention_cuda.cpp: checks the tensors of the CUDA anchor/reuse attention, calls its raw-pointer
 // launcher (anchor_reuse_attention_cuda.cu) on the current stream, and for an anchor picks the tiles from the
 // masses it returns (select_tiles, on the device). Compiled only with HARNESS_CUDA.
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
 #include "kernels/anchor_reuse_attention.h"
@@ -17,6 +18,7 @@ at::Tensor attend_cuda(const anchor_reuse_step& s, const at::Tensor& tiles, cons
                        const at::Tensor& mass) {
   const at::Device& device = s.q.device();
   if (!device.is_cuda()) fail("anchor/reuse attention (CUDA): input is on {}", device.str());
+  const c10::cuda::CUDAGuard on_device(device);  // launch on the input's GPU
   at::Tensor q = s.q.contiguous(), k = s.k.contiguous(), v = s.v.contiguous();
   at::Tensor t = tiles.to(device).contiguous();
   at::Tensor map = head_map.defined() ? head_map.to(device).contiguous() : at::Tensor();

@@ -127,7 +127,7 @@ at::Tensor anchor_reuse_masks::key_keep(int64_t layer, const at::Tensor& q, cons
   } else {
     const reuse_layer& r = schedule_.reuse.at(layer);
     at::Tensor map = at::tensor(r.head_map, at::kLong).to(q.device());
-    keep = anchor_keep_.at(r.anchor).index_select(1, map);  // [B, H, T, S]
+    keep = anchor_keep_.at(r.anchor).to(q.device()).index_select(1, map);  // [B, H, T, S]; the anchor's layer may be on another device
   }
   auto& [attended, all] = counts_[layer];
   all += visible.sum().item<double>();

@@ -1,5 +1,6 @@
 // head_sparse_attention_cuda.cpp: checks the tensors of the CUDA head-sparse decode attention and calls its
 // raw-pointer launcher (head_sparse_attention_cuda.cu) on the current stream. Compiled only with HARNESS_CUDA.
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
 #include "kernels/head_sparse_attention.h"
@@ -14,6 +15,7 @@ at::Tensor head_sparse_attention_cuda(const head_sparse_attention_weights& w, co
   check_head_sparse_inputs(w, step, kept_heads);  // copies kept_heads to the host to check it
   const at::Device& device = step.x.device();
   if (!device.is_cuda()) fail("head-sparse attention (CUDA): input is on {}", device.str());
+  const c10::cuda::CUDAGuard on_device(device);  // launch on the input's GPU
   at::ScalarType dtype = step.x.scalar_type();
   if (dtype != at::kFloat && dtype != at::kBFloat16)
     fail("head-sparse attention (CUDA): weights must be float32 or bfloat16, got {}", dtype_str(dtype));

@@ -1,5 +1,6 @@
 // sparse_mlp_cuda.cpp: checks the tensors of the CUDA sparse MLP and calls its raw-pointer launcher
 // (sparse_mlp_cuda.cu) on the current stream. Compiled only with HARNESS_CUDA.
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
 #include "kernels/sparse_mlp.h"
@@ -14,6 +15,7 @@ bool sparse_mlp_cuda_built() { return true; }
 at::Tensor sparse_mlp_cuda(const sparse_mlp_weights& w, const at::Tensor& x, const at::Tensor& kept) {
   check_sparse_mlp_inputs(w, x, kept);  // copies kept to the host to check it
   if (!x.device().is_cuda()) fail("sparse MLP (CUDA): input is on {}", x.device().str());
+  const c10::cuda::CUDAGuard on_device(x.device());  // launch on x's GPU (a layer may be on any of several)
   at::ScalarType dtype = x.scalar_type();
   if (dtype != at::kFloat && dtype != at::kBFloat16)
     fail("sparse MLP (CUDA): weights must be float32 or bfloat16, got {}", dtype_str(dtype));

@@ -85,4 +85,13 @@ uint64_t checkpoint::stored_bytes() const {
   return total;
 }
 
+std::map<std::string, uint64_t> checkpoint::tensor_bytes() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [name, shard] : shard_of_) {
+    const st_tensor_info& info = shards_[shard]->info(name);
+    out[name] = info.end - info.begin;
+  }
+  return out;
+}
+
 }  // namespace harness

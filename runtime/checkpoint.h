@@ -1,6 +1,7 @@
 // checkpoint.h: a Hugging Face model directory's weights: one model.safetensors, or shards listed in
 // model.safetensors.index.json. Tensors are fetched by name with their expected shape checked.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ class checkpoint {
                   const at::Device& device) const;
   // Sum of the bytes of all tensors as stored.
   uint64_t stored_bytes() const;
+  // Each tensor's bytes as stored, by name.
+  std::map<std::string, uint64_t> tensor_bytes() const;
 
  private:
   const safetensors_file* file_for(const std::string& name) const;

@@ -68,4 +68,10 @@ nlohmann::json describe_environment(const at::Device& device) {
   return env;
 }
 
+nlohmann::json describe_environment(const device_placement& placement) {
+  nlohmann::json env = describe_environment(placement.first());
+  env["placement"] = placement.describe();
+  return env;
+}
+
 }  // namespace harness

@@ -5,10 +5,14 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/placement.h"
+
 namespace harness {
 
 at::Device parse_device(const std::string& text);    // "cpu", "cuda", "cuda:N"; errors if CUDA is absent
 at::ScalarType parse_dtype(const std::string& text);  // "f32" or "bf16"
 nlohmann::json describe_environment(const at::Device& device);
+// The same for a run on a model: device is its primary device, and `placement` records its layers' devices.
+nlohmann::json describe_environment(const device_placement& placement);
 
 }  // namespace harness

@@ -22,7 +22,9 @@ constexpr int hook_point_count = 9;
 const char* hook_point_name(hook_point p);
 hook_point hook_point_from_name(const std::string& name);
 
-// Observers see each intermediate after any mask has been applied. They may read it, not change it.
+// Observers see each intermediate after any mask has been applied. They may read it, not change it. A
+// layer's values are on that layer's device (causal_lm::layer_device): with a model split across devices,
+// what an observer or mask source keeps from several layers may lie on several devices.
 struct forward_observer {
   virtual ~forward_observer() = default;
   virtual void observe(hook_point point, int64_t layer, const at::Tensor& value) = 0;

@@ -4,11 +4,11 @@
 
 namespace harness {
 
-kv_cache::kv_cache(int64_t num_layers, int64_t batch, int64_t kv_heads, int64_t capacity, int64_t head_dim,
-                   at::ScalarType dtype, const at::Device& device)
+kv_cache::kv_cache(const std::vector<at::Device>& layer_devices, int64_t batch, int64_t kv_heads, int64_t capacity,
+                   int64_t head_dim, at::ScalarType dtype)
     : capacity_(capacity) {
-  auto options = at::TensorOptions().dtype(dtype).device(device);
-  for (int64_t l = 0; l < num_layers; ++l) {
+  for (const at::Device& device : layer_devices) {
+    auto options = at::TensorOptions().dtype(dtype).device(device);
     keys_.push_back(at::empty({batch, kv_heads, capacity, head_dim}, options));
     values_.push_back(at::empty({batch, kv_heads, capacity, head_dim}, options));
   }

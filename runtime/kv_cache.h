@@ -1,4 +1,5 @@
-// kv_cache.h: per-layer key/value buffers for incremental decoding, preallocated to a capacity.
+// kv_cache.h: per-layer key/value buffers for incremental decoding, preallocated to a capacity, each on
+// its layer's device.
 #pragma once
 #include <vector>
 
@@ -8,9 +9,9 @@ namespace harness {
 
 class kv_cache {
  public:
-  // Buffers are [B, kv_heads, capacity, head_dim] per layer.
-  kv_cache(int64_t num_layers, int64_t batch, int64_t kv_heads, int64_t capacity, int64_t head_dim,
-           at::ScalarType dtype, const at::Device& device);
+  // Buffers are [B, kv_heads, capacity, head_dim] per layer, layer l's on layer_devices[l].
+  kv_cache(const std::vector<at::Device>& layer_devices, int64_t batch, int64_t kv_heads, int64_t capacity,
+           int64_t head_dim, at::ScalarType dtype);
 
   int64_t length() const { return length_; }  // tokens stored (equal for all layers)
   int64_t capacity() const { return capacity_; }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "runtime/checkpoint.h"
 #include "runtime/error.h"
 #include "runtime/layers.h"
 #include "runtime/tensor_util.h"
@@ -10,7 +11,7 @@
 namespace harness {
 
 kv_cache causal_lm::make_cache(int64_t batch, int64_t capacity) const {
-  return kv_cache(config_.num_layers, batch, config_.num_kv_heads, capacity, config_.head_dim, dtype_, device_);
+  return kv_cache(placement_.layer_devices(), batch, config_.num_kv_heads, capacity, config_.head_dim, dtype_);
 }
 
 at::Tensor head_keep_for(const forward_options& opt, int64_t layer, const at::Tensor& heads) {
@@ -37,12 +38,31 @@ at::Tensor attention_mask_for(const forward_options& opt, int64_t layer, const a
   return at::where(keep.to(mask.device()), mask, at::full({}, masked_score(mask.scalar_type()), mask.options()));
 }
 
+namespace {
+model_config read_config(const std::string& model_dir) {
+  return read_model_config((std::filesystem::path(model_dir) / "config.json").string());
+}
+}  // namespace
+
 std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype, const at::Device& device) {
+  return load_model(model_dir, dtype, device_placement(device, read_config(model_dir).num_layers));
+}
+
+std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype,
+                                      const std::vector<at::Device>& devices) {
+  placement_bytes bytes = weight_bytes(checkpoint(model_dir), read_config(model_dir));
+  return load_model(model_dir, dtype, plan_placement(devices, bytes));
+}
+
+std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype,
+                                      const device_placement& placement) {
   if (dtype != at::kFloat && dtype != at::kBFloat16) fail("{}: model dtype must be f32 or bf16", model_dir);
-  model_config config = read_model_config((std::filesystem::path(model_dir) / "config.json").string());
+  model_config config = read_config(model_dir);
+  if (placement.num_layers() != config.num_layers)
+    fail("{}: the placement covers {} layers but the model has {}", model_dir, placement.num_layers(), config.num_layers);
   switch (config.arch) {
-    case model_arch::llama: return make_llama(config, model_dir, dtype, device);
-    case model_arch::opt: return make_opt(config, model_dir, dtype, device);
+    case model_arch::llama: return make_llama(config, model_dir, dtype, placement);
+    case model_arch::opt: return make_opt(config, model_dir, dtype, placement);
   }
   fail("{}: unhandled architecture", model_dir);
 }

@@ -10,6 +10,7 @@
 #include "runtime/hooks.h"
 #include "runtime/kv_cache.h"
 #include "runtime/model_config.h"
+#include "runtime/placement.h"
 #include "runtime/safetensors_writer.h"
 
 namespace harness {
@@ -39,13 +40,20 @@ struct forward_output {
 
 class causal_lm {
  public:
-  causal_lm(model_config config, at::ScalarType dtype, at::Device device)
-      : config_(std::move(config)), dtype_(dtype), device_(device) {}
+  causal_lm(model_config config, at::ScalarType dtype, device_placement placement)
+      : config_(std::move(config)), dtype_(dtype), placement_(std::move(placement)) {}
+  // Every layer on `device`.
+  causal_lm(model_config config, at::ScalarType dtype, const at::Device& device)
+      : config_(std::move(config)), dtype_(dtype), placement_(device, config_.num_layers) {}
   virtual ~causal_lm() = default;
 
   const model_config& config() const { return config_; }
   at::ScalarType dtype() const { return dtype_; }
-  const at::Device& device() const { return device_; }
+  // The primary device: the embeddings, and where logits and hidden states are returned.
+  const at::Device& device() const { return placement_.first(); }
+  // Where layer `layer`'s weights, KV cache and compute live; hook points see that layer's tensors there.
+  const at::Device& layer_device(int64_t layer) const { return placement_.layer_device(layer); }
+  const device_placement& placement() const { return placement_; }
 
   virtual forward_output forward(const forward_input& input, const forward_options& options) = 0;
   kv_cache make_cache(int64_t batch, int64_t capacity) const;
@@ -57,11 +65,17 @@ class causal_lm {
  protected:
   model_config config_;
   at::ScalarType dtype_;
-  at::Device device_;
+  device_placement placement_;
   named_tensors weights_;  // set by each architecture's constructor from its weight_binder
 };
 
-// Reads model_dir/config.json and the safetensors weights; dtype is kFloat or kBFloat16.
+// Reads model_dir/config.json and the safetensors weights; dtype is kFloat or kBFloat16. Every layer on
+// `device`; or the layers cut into blocks across `devices` as plan_placement balances them; or as `placement`
+// says. Each weight loads straight onto its own device.
 std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype, const at::Device& device);
+std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype,
+                                      const std::vector<at::Device>& devices);
+std::unique_ptr<causal_lm> load_model(const std::string& model_dir, at::ScalarType dtype,
+                                      const device_placement& placement);
 
 }  // namespace harness

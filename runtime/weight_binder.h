@@ -17,6 +17,8 @@ class weight_binder {
   weight_binder(const std::string& model_dir, const std::vector<std::string>& prefix_candidates,
                 const std::string& probe, at::ScalarType dtype, const at::Device& device);
 
+  // Tensors bound from now on load onto `device` (the constructor's until this is called).
+  void place_on(const at::Device& device) { device_ = device; }
   // Tensor `prefix + name` with the given shape.
   at::Tensor get(const std::string& name, const std::vector<int64_t>& shape);
   // Same, but undefined when `enabled` is false (optional biases).

@@ -26,6 +26,7 @@
 #include "predictors/set_stability.h"
 #include "predictors/trainer.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/model.h"
@@ -116,8 +117,8 @@ void dejavu_run::run() {
   check_options();
   const std::string& model_dir = args_.get("model");
   if (model_dir.empty()) fail("{}: give --model (a Hugging Face checkpoint directory)", case_name_);
-  at::Device device = parse_device(args_.get("device"));
-  model_ = load_model(model_dir, parse_dtype(args_.get("dtype")), device);
+  std::vector<at::Device> devices = model_devices(args_.get("device"), args_.get("devices"));
+  model_ = load_model(model_dir, parse_dtype(args_.get("dtype")), devices);
   const model_config& c = model_->config();
   std::string arch = c.arch == model_arch::llama ? "llama" : "opt";
   if (arch != architecture_) fail("{}: {} is a {} checkpoint; this case runs {} models", case_name_, model_dir, arch, architecture_);
@@ -145,7 +146,7 @@ void dejavu_run::run() {
   doc_.add_input_files("train_data", {args_.get("train-data")});
   doc_.add_input_files("eval_data", args_.get_list("eval-data"));
   for (const eval_task& task : tasks_) doc_.add_input_files("task:" + task.spec->name, task_input_files(*task.spec, args_.get("task-data"), 0));
-  doc_.set_environment(describe_environment(device));
+  doc_.set_environment(describe_environment(model_->placement()));
   doc_.metrics() = metrics_;
   std::cout << "result: " << doc_.write_for_model(args_.get("out"), model_dir) << "\n";
 }
@@ -434,6 +435,7 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
           {"work", "runs", "where units (recording, predictors, sparse levels) are kept"},
           {"resume", "false", "true: reuse the finished units of an interrupted run with the same configuration"},
           {"device", "cpu", "cpu, cuda or cuda:N"},
+          {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
           {"dtype", "f32", "f32 or bf16"},
           {"out", "results", "results directory"}};
 }

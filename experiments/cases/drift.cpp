@@ -12,6 +12,7 @@
 #include "experiments/progress.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include "runtime/error.h"
 #include "runtime/model.h"
 #include "runtime/text_file.h"
@@ -49,7 +50,7 @@ void run_drift(const case_args& args) {
   const std::string& model_dir = args.get("model");
   if (model_dir.empty()) fail("drift: --model is required (the paper preset names no model)");
   const std::string& data = args.get("data");
-  at::Device device = parse_device(args.get("device"));
+  std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
   int64_t seqlen = args.get_int("seqlen"), docs = args.get_int("docs"), max_n = args.get_int("max-distance");
   int64_t resamples = args.get_int("bootstrap");
   uint64_t seed = static_cast<uint64_t>(args.get_int("seed"));
@@ -60,7 +61,7 @@ void run_drift(const case_args& args) {
   if (static_cast<int64_t>(ids.size()) < seqlen * docs)
     fail("{}: {} tokens, fewer than docs x seqlen = {}", data, ids.size(), seqlen * docs);
 
-  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), devices);
   int64_t layers = model->config().num_layers;
   drift_samples samples(layers, max_n);
   auto t0 = clock::now();
@@ -95,7 +96,7 @@ void run_drift(const case_args& args) {
   doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
   doc.add_input_files("data", {data});
-  doc.set_environment(describe_environment(device));
+  doc.set_environment(describe_environment(model->placement()));
   doc.metrics()["architecture"] = model->config().arch == model_arch::llama ? "llama" : "opt";
   doc.metrics()["documents"] = docs;
   doc.metrics()["tokens_per_document"] = seqlen;
@@ -121,6 +122,7 @@ experiment_case drift_case() {
            {"bootstrap", "1000", "bootstrap resamples of the documents"},
            {"seed", "0", "bootstrap seed"},
            {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
            {"dtype", "f32", "f32 or bf16"},
            {"out", "results", "results directory"}},
           run_drift,

@@ -11,6 +11,7 @@
 #include "experiments/cases/cases.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include <fmt/ranges.h>
 
 #include "runtime/error.h"
@@ -64,11 +65,11 @@ void run_forward_check(const case_args& args) {
   using clock = std::chrono::steady_clock;
   c10::NoGradGuard no_grad;
   const std::string& model_dir = args.get("model");
-  at::Device device = parse_device(args.get("device"));
+  std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
   at::ScalarType dtype = parse_dtype(args.get("dtype"));
 
   auto t0 = clock::now();
-  std::unique_ptr<causal_lm> model = load_model(model_dir, dtype, device);
+  std::unique_ptr<causal_lm> model = load_model(model_dir, dtype, devices);
   double load_s = std::chrono::duration<double>(clock::now() - t0).count();
   const model_config& config = model->config();
 
@@ -124,7 +125,7 @@ void run_forward_check(const case_args& args) {
   at::Tensor top_ids = std::get<1>(last.topk(std::min<int64_t>(5, last.numel())));
   result_document doc(find_case("forward_check"), args);
   doc.add_model_inputs(model_dir);
-  doc.set_environment(describe_environment(device));
+  doc.set_environment(describe_environment(model->placement()));
   if (tok) doc.add_input_files("tokenizer", tok->files());
   doc.metrics()["prompt_ids"] = prompt;
   doc.metrics()["generated_ids"] = generated;
@@ -150,6 +151,7 @@ experiment_case forward_check_case() {
           "load a model, greedy-decode from token ids, write ids and last logits",
           {{"model", "data/models/tinystories-656k", "Hugging Face model directory (config.json + safetensors)"},
            {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
            {"dtype", "f32", "f32 or bf16"},
            {"ids", "", "prompt token ids, comma-separated (default: the model's BOS id)"},
            {"text", "", "prompt text, tokenised with the model directory's tokenizer (instead of --ids)"},

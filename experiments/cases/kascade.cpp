@@ -15,6 +15,7 @@
 #include "experiments/result.h"
 #include "kernels/anchor_reuse_calibration.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include "runtime/error.h"
 #include "runtime/text_file.h"
 #include "runtime/tokenizer.h"
@@ -33,7 +34,7 @@ void run_kascade(const case_args& args) {
   c10::NoGradGuard no_grad;
   const std::string& model_dir = args.get("model");
   const std::string& data = args.get("data");
-  at::Device device = parse_device(args.get("device"));
+  std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
   int64_t seq_len = args.get_int("seq-len"), calib = args.get_int("calibration-windows");
   int64_t eval = args.get_int("eval-windows"), tile = args.get_int("tile"), top_k = args.get_int("top-k");
   int64_t stride = args.get_int("sample-stride"), batch = args.get_int("batch");
@@ -47,7 +48,7 @@ void run_kascade(const case_args& args) {
   if (static_cast<int64_t>(ids.size()) < (calib + eval) * seq_len)
     fail("kascade: {} has {} tokens; {} calibration and {} evaluation windows of {} need {}", data, ids.size(), calib,
          eval, seq_len, (calib + eval) * seq_len);
-  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), devices);
 
   // Calibration: queries sampled from the first position with more than top-k visible tiles.
   std::vector<int64_t> positions;
@@ -95,7 +96,7 @@ void run_kascade(const case_args& args) {
   doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
   doc.add_input_files("data", {data});
-  doc.set_environment(describe_environment(device));
+  doc.set_environment(describe_environment(model->placement()));
   json& m = doc.metrics();
   m["protocol"] = protocol.id();
   m["calibration"] = {{"windows", calib}, {"tokens_per_window", seq_len}, {"sampled_positions", positions},
@@ -138,6 +139,7 @@ experiment_case kascade_case() {
            {"sample-stride", "32", "calibration queries every this many positions (from top-k * tile on)"},
            {"batch", "4", "windows per forward pass in the evaluation"},
            {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
            {"dtype", "f32", "f32 or bf16"},
            {"out", "results", "results directory"}},
           run_kascade,

@@ -10,6 +10,7 @@
 #include "experiments/progress.h"
 #include "experiments/result.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include "runtime/error.h"
 #include "runtime/tokenizer.h"
 
@@ -22,7 +23,7 @@ void run_perplexity(const case_args& args) {
   const std::string& model_dir = args.get("model");
   std::string tokenizer_path = args.get("tokenizer").empty() ? model_dir : args.get("tokenizer");
   const std::string& data = args.get("data");
-  at::Device device = parse_device(args.get("device"));
+  std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
 
   auto t0 = clock::now();
   tokenizer tok = load_tokenizer(tokenizer_path);
@@ -37,7 +38,7 @@ void run_perplexity(const case_args& args) {
   const std::vector<int64_t>& ids = stream.ids;
   double tokenize_s = std::chrono::duration<double>(clock::now() - t0).count();
 
-  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), devices);
   int64_t limit = args.get_int("limit");
 
   auto t1 = clock::now();
@@ -51,7 +52,7 @@ void run_perplexity(const case_args& args) {
   doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
   doc.add_input_files("data", {data});
-  doc.set_environment(describe_environment(device));
+  doc.set_environment(describe_environment(model->placement()));
   doc.metrics()["protocol"] = protocol.id();
   doc.metrics()["text"] = source.id();
   if (!stream.text_sha256.empty()) doc.metrics()["text_sha256"] = stream.text_sha256;
@@ -88,6 +89,7 @@ experiment_case perplexity_case() {
            {"batch", "4", "windows per forward pass"},
            {"limit", "0", "score at most this many windows (0 = all; > 0 marks the result INVALID)"},
            {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
            {"dtype", "f32", "f32 or bf16"},
            {"out", "results", "results directory"}},
           run_perplexity};

@@ -12,6 +12,7 @@
 #include "experiments/result.h"
 #include "experiments/work_dir.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 
@@ -56,6 +57,7 @@ std::vector<case_option> task_suite_options(const std::vector<std::string>& defa
           {"mode", "lm-eval", "lm-eval (tokenizer's BOS, summed log-likelihood) or dejavu (no BOS, mean per token)"},
           {"batch", "8", "forward rows per batch"},
           {"device", "cpu", "cpu, cuda or cuda:N"},
+          {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
           {"dtype", "f32", "f32 or bf16"},
           {"work", "runs", "where finished tasks (units) are kept"},
           {"resume", "false", "true: reuse the finished tasks of an interrupted run with the same configuration"},
@@ -66,7 +68,7 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
   using clock = std::chrono::steady_clock;
   const std::string& model_dir = args.get("model");
   const std::string& data_dir = args.get("data");
-  at::Device device = parse_device(args.get("device"));
+  std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
   scoring_mode mode = parse_scoring_mode(args.get("mode"));
   int64_t limit = args.get_int("limit"), batch = args.get_int("batch");
   int shots = static_cast<int>(args.get_int("shots"));
@@ -77,12 +79,12 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
   args.get_bool("resume");                                                    // so does a bad --resume
 
   tokenizer tok = load_tokenizer(args.get("tokenizer").empty() ? model_dir : args.get("tokenizer"));
-  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), device);
+  auto model = load_model(model_dir, parse_dtype(args.get("dtype")), devices);
 
   result_document doc(find_case(case_name), args);
   doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
-  doc.set_environment(describe_environment(device));
+  doc.set_environment(describe_environment(model->placement()));
   doc.metrics()["mode"] = scoring_mode_name(mode);
   // Each task is one unit: finished tasks are kept under --work, and --resume true reuses them.
   std::string work = work_dir_for(args, case_name, model_dir);

@@ -23,6 +23,7 @@
 #include "experiments/result.h"
 #include "kernels/layer_mlp_weights.h"
 #include "runtime/device.h"
+#include "runtime/placement.h"
 #include "runtime/error.h"
 #include "runtime/model.h"
 #include "runtime/sha256.h"
@@ -83,7 +84,7 @@ at::Tensor top_k_neurons(const at::Tensor& act, int64_t k) {
 void run_trace(const case_args& args) {
   c10::NoGradGuard no_grad;
   const std::string& model_dir = args.get("model");
-  at::Device device = parse_device(args.get("device"));
+  std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
   at::ScalarType dtype = parse_dtype(args.get("dtype"));
   int64_t context = args.get_int("context"), warmup = args.get_int("warmup");
   double sparsity = args.get_double("mlp-sparsity");
@@ -96,10 +97,11 @@ void run_trace(const case_args& args) {
     fail("trace: {} has {} tokens; --context {} needs more", args.get("data"), ids32.size(), context);
   std::vector<int64_t> prompt(ids32.begin(), ids32.begin() + context);
   auto t0 = std::chrono::steady_clock::now();
-  auto model = load_model(model_dir, dtype, device);
+  auto model = load_model(model_dir, dtype, devices);
   const model_config& config = model->config();
   std::vector<sparse_mlp_weights> mlp_weights;
-  for (int64_t l = 0; l < config.num_layers; ++l) mlp_weights.push_back(load_layer_mlp(model_dir, config, l, dtype, device));
+  for (int64_t l = 0; l < config.num_layers; ++l)
+    mlp_weights.push_back(load_layer_mlp(model_dir, config, l, dtype, model->layer_device(l)));
 
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Prefill, then warm-up decode steps, then the profiled one.
@@ -107,7 +109,7 @@ void run_trace(const case_args& args) {
   forward_options fwd;
   fwd.cache = &cache;
   fwd.last_position_only = true;
-  at::Tensor next = at::tensor(prompt, at::kLong).unsqueeze(0).to(device);  // [1, T]
+  at::Tensor next = at::tensor(prompt, at::kLong).unsqueeze(0).to(model->device());  // [1, T]
   for (int64_t step = 0; step <= warmup; ++step)
     next = model->forward({next, {}, {}}, fwd).logits.argmax(-1).reshape({1, 1});  // [1, 1]
 
@@ -115,7 +117,8 @@ void run_trace(const case_args& args) {
   fwd.observer = &regions;
   const int64_t width = config.intermediate_size, kept = std::max<int64_t>(1, std::llround((1 - sparsity) * width));
   std::set<ActivityType> activities = {ActivityType::CPU};
-  if (device.is_cuda()) activities.insert(ActivityType::CUDA);
+  for (const at::Device& d : devices)
+    if (d.is_cuda()) activities.insert(ActivityType::CUDA);
   torch::profiler::impl::ProfilerConfig profiler_config(torch::profiler::impl::ProfilerState::KINETO);
   prof::prepareProfiler(profiler_config, activities);
   prof::enableProfiler(profiler_config, activities);
@@ -129,10 +132,11 @@ void run_trace(const case_args& args) {
     step.end();
     trace_region sparse(fmt::format("sparse MLP kernels (keep {} of {} neurons)", kept, width));
     for (int64_t l = 0; l < config.num_layers; ++l) {
-      at::Tensor keep = top_k_neurons(regions.mlp_act[l], kept).to(device);
-      at::Tensor x = regions.mlp_in[l].reshape({1, -1});  // [1, d]; timing only: the kernel's cost does not depend on x
+      const at::Device& here = model->layer_device(l);
+      at::Tensor keep = top_k_neurons(regions.mlp_act[l], kept).to(here);
+      at::Tensor x = regions.mlp_in[l].reshape({1, -1});  // [1, d] on `here`; timing only: the cost does not depend on x
       trace_region layer(fmt::format("layer {} / sparse MLP kernel", l));
-      (device.is_cuda() ? sparse_mlp_cuda(mlp_weights[l], x, keep) : sparse_mlp_cpu(mlp_weights[l], x, keep)).cpu();
+      (here.is_cuda() ? sparse_mlp_cuda(mlp_weights[l], x, keep) : sparse_mlp_cpu(mlp_weights[l], x, keep)).cpu();
       layer.end();
     }
     sparse.end();
@@ -178,7 +182,7 @@ void run_trace(const case_args& args) {
   doc.add_model_inputs(model_dir);
   doc.add_input_files("tokenizer", tok.files());
   doc.add_input_files("data", {args.get("data")});
-  doc.set_environment(describe_environment(device));
+  doc.set_environment(describe_environment(model->placement()));
   std::cout << fmt::format("trace: {} ({} events); decode step {:.1f} us\n", trace_file.string(), profile->events().size(),
                            m["regions_us"].value("decode step (dense)", 0.0));
   std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
@@ -198,6 +202,7 @@ experiment_case trace_case() {
            {"warmup", "3", "decode steps before the traced one"},
            {"mlp-sparsity", "0.8", "fraction of MLP neurons the sparse kernels drop"},
            {"device", "cpu", "cpu, cuda or cuda:N"},
+           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
            {"dtype", "f32", "f32 or bf16"},
            {"out", "results", "results directory (the trace goes to <out>/trace/<model>/traces/)"}},
           run_trace};

@@ -8,9 +8,9 @@
 namespace harness {
 
 std::unique_ptr<causal_lm> make_llama(const model_config& config, const std::string& dir, at::ScalarType dtype,
-                                      const at::Device& device);
+                                      const device_placement& placement);
 std::unique_ptr<causal_lm> make_opt(const model_config& config, const std::string& dir, at::ScalarType dtype,
-                                    const at::Device& device);
+                                    const device_placement& placement);
 
 // Passes an intermediate to the forward's observer and mask source, if any.
 inline void observe(const forward_options& opt, hook_point point, int64_t layer, const at::Tensor& value) {

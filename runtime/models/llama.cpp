@@ -25,16 +25,17 @@ struct llama_layer {
 
 class llama_model final : public causal_lm {
  public:
-  llama_model(const model_config& config, const std::string& dir, at::ScalarType dtype, const at::Device& device)
-      : causal_lm(config, dtype, device) {
+  llama_model(const model_config& config, const std::string& dir, at::ScalarType dtype, const device_placement& placement)
+      : causal_lm(config, dtype, placement) {
     const model_config& c = config_;
-    weight_binder w(dir, {"model.", ""}, "layers.0.self_attn.q_proj.weight", dtype, device);
+    weight_binder w(dir, {"model.", ""}, "layers.0.self_attn.q_proj.weight", dtype, device());
     int64_t d = c.hidden_size, q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
     int64_t f = c.intermediate_size;
     embed_tokens_ = c.tie_word_embeddings ? w.get_tied_embedding("embed_tokens.weight", {c.vocab_size, d})
                                           : w.get("embed_tokens.weight", {c.vocab_size, d});
     for (int64_t i = 0; i < c.num_layers; ++i) {
       std::string p = "layers." + std::to_string(i) + ".";
+      w.place_on(layer_device(i));
       llama_layer l;
       l.input_layernorm = w.get(p + "input_layernorm.weight", {d});
       l.q_proj = w.get(p + "self_attn.q_proj.weight", {q_dim, d});
@@ -54,20 +55,21 @@ class llama_model final : public causal_lm {
       l.down_bias = w.get_if(c.mlp_bias, p + "mlp.down_proj.bias", {d});
       layers_.push_back(std::move(l));
     }
+    w.place_on(placement.last());
     norm_ = w.get("norm.weight", {d});
-    // A tied head reads the embedding matrix; an untied one must be in the checkpoint.
+    // A tied head reads the embedding matrix (on the first device); an untied one must be in the checkpoint.
     lm_head_ = c.tie_word_embeddings ? embed_tokens_ : w.get_unprefixed("lm_head.weight", {c.vocab_size, d});
     weights_ = w.bound();
-    inv_freq_ = rope_inv_freq(c).to(device);
+    inv_freq_ = rope_inv_freq(c).to(device());
   }
 
   forward_output forward(const forward_input& in, const forward_options& opt) override {
     const model_config& c = config_;
     int64_t batch = in.input_ids.size(0), t = in.input_ids.size(1);
     int64_t past = opt.cache ? opt.cache->length() : 0;
-    at::Tensor ids = in.input_ids.to(device_);
-    at::Tensor mask = causal_padding_mask(in.attention_mask, batch, past, t, dtype_, device_);  // [B, 1, T, S]
-    at::Tensor positions = in.position_ids.defined() ? in.position_ids.to(device_)
+    at::Tensor ids = in.input_ids.to(device());
+    at::Tensor mask = causal_padding_mask(in.attention_mask, batch, past, t, dtype_, device());  // [B, 1, T, S]
+    at::Tensor positions = in.position_ids.defined() ? in.position_ids.to(device())
                                                      : default_positions(in.attention_mask, batch, past, t);
     auto [cos, sin] = rope_cos_sin(inv_freq_, positions, dtype_);  // [B, T, hd] each
 
@@ -76,6 +78,12 @@ class llama_model final : public causal_lm {
     if (opt.output_hidden_states) out.hidden_states.push_back(h);
     for (int64_t i = 0; i < c.num_layers; ++i) {
       const llama_layer& l = layers_[i];
+      // Into the layer's device: what it reads moves at a device boundary (a no-op within a device).
+      const at::Device& here = layer_device(i);
+      h = h.to(here);
+      mask = mask.to(here);
+      cos = cos.to(here);
+      sin = sin.to(here);
       // Attention sub-block.
       observe(opt, hook_point::attn_in, i, h);
       at::Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);  // [B, T, d]
@@ -104,39 +112,39 @@ class llama_model final : public causal_lm {
       observe(opt, hook_point::mlp_out, i, mlp);
       h = h + mlp;
       observe(opt, hook_point::block_out, i, h);
-      if (opt.output_hidden_states && i + 1 < c.num_layers) out.hidden_states.push_back(h);
+      if (opt.output_hidden_states && i + 1 < c.num_layers) out.hidden_states.push_back(h.to(device()));
     }
     if (opt.cache) opt.cache->advance(t);
-    h = rms_norm(h, norm_, c.rms_norm_eps);
-    if (opt.output_hidden_states) out.hidden_states.push_back(h);
+    h = rms_norm(h, norm_, c.rms_norm_eps);  // the last layer's device holds the final norm
+    if (opt.output_hidden_states) out.hidden_states.push_back(h.to(device()));
     if (opt.last_position_only) h = h.narrow(1, t - 1, 1);
-    out.logits = at::linear(h, lm_head_);  // [B, T, V]
+    out.logits = at::linear(h.to(lm_head_.device()), lm_head_).to(device());  // [B, T, V] on the primary device
     return out;
   }
 
  private:
   // Positions as transformers' generate derives them: cumsum(mask) - 1, padded slots set to 1.
   at::Tensor default_positions(const at::Tensor& attention_mask, int64_t batch, int64_t past, int64_t t) const {
-    auto long_options = at::TensorOptions().dtype(at::kLong).device(device_);
+    auto long_options = at::TensorOptions().dtype(at::kLong).device(device());
     if (!attention_mask.defined()) return at::arange(past, past + t, long_options).expand({batch, t});
-    at::Tensor m = attention_mask.to(device_).to(at::kLong);
+    at::Tensor m = attention_mask.to(device()).to(at::kLong);
     at::Tensor pos = m.cumsum(1) - 1;
     pos = pos.masked_fill(m == 0, 1);
     return pos.narrow(1, past, t);
   }
 
-  at::Tensor embed_tokens_;  // [V, d]
-  std::vector<llama_layer> layers_;
-  at::Tensor norm_;      // [d]
-  at::Tensor lm_head_;   // [V, d]
-  at::Tensor inv_freq_;  // [hd/2] float32
+  at::Tensor embed_tokens_;  // [V, d] on the first device
+  std::vector<llama_layer> layers_;  // layer i on layer_device(i)
+  at::Tensor norm_;      // [d] on the last device
+  at::Tensor lm_head_;   // [V, d] on the last device (tied: the embedding, on the first)
+  at::Tensor inv_freq_;  // [hd/2] float32, first device
 };
 
 }  // namespace
 
 std::unique_ptr<causal_lm> make_llama(const model_config& config, const std::string& dir, at::ScalarType dtype,
-                                      const at::Device& device) {
-  return std::make_unique<llama_model>(config, dir, dtype, device);
+                                      const device_placement& placement) {
+  return std::make_unique<llama_model>(config, dir, dtype, placement);
 }
 
 }  // namespace harness

@@ -27,19 +27,21 @@ struct opt_layer {
 
 class opt_model final : public causal_lm {
  public:
-  opt_model(const model_config& config, const std::string& dir, at::ScalarType dtype, const at::Device& device)
-      : causal_lm(config, dtype, device) {
+  opt_model(const model_config& config, const std::string& dir, at::ScalarType dtype, const device_placement& placement)
+      : causal_lm(config, dtype, placement) {
     const model_config& c = config_;
-    weight_binder w(dir, {"model.decoder.", "decoder."}, "layers.0.self_attn.q_proj.weight", dtype, device);
+    weight_binder w(dir, {"model.decoder.", "decoder."}, "layers.0.self_attn.q_proj.weight", dtype, device());
     int64_t d = c.hidden_size, e = c.word_embed_proj_dim, f = c.intermediate_size;
     bool affine = c.layer_norm_elementwise_affine, bias = c.enable_bias;
     embed_tokens_ = c.tie_word_embeddings ? w.get_tied_embedding("embed_tokens.weight", {c.vocab_size, e})
                                           : w.get("embed_tokens.weight", {c.vocab_size, e});
     embed_positions_ = w.get("embed_positions.weight", {c.max_position_embeddings + opt_position_offset, d});
     project_in_ = w.get_if(c.has_projections(), "project_in.weight", {d, e});
+    w.place_on(placement.last());
     project_out_ = w.get_if(c.has_projections(), "project_out.weight", {e, d});
     for (int64_t i = 0; i < c.num_layers; ++i) {
       std::string p = "layers." + std::to_string(i) + ".";
+      w.place_on(layer_device(i));
       opt_layer l;
       l.self_attn_layer_norm_w = w.get_if(affine, p + "self_attn_layer_norm.weight", {d});
       l.self_attn_layer_norm_b = w.get_if(affine, p + "self_attn_layer_norm.bias", {d});
@@ -60,6 +62,7 @@ class opt_model final : public causal_lm {
       layers_.push_back(std::move(l));
     }
     // The decoder-level final LayerNorm exists only in pre-LN OPT (not in opt-350m).
+    w.place_on(placement.last());
     if (c.do_layer_norm_before) {
       final_norm_w_ = w.get_if(affine, "final_layer_norm.weight", {d});
       final_norm_b_ = w.get_if(affine, "final_layer_norm.bias", {d});
@@ -72,8 +75,8 @@ class opt_model final : public causal_lm {
     const model_config& c = config_;
     int64_t batch = in.input_ids.size(0), t = in.input_ids.size(1), d = c.hidden_size;
     int64_t past = opt.cache ? opt.cache->length() : 0;
-    at::Tensor ids = in.input_ids.to(device_);
-    at::Tensor mask = causal_padding_mask(in.attention_mask, batch, past, t, dtype_, device_);  // [B, 1, T, S]
+    at::Tensor ids = in.input_ids.to(device());
+    at::Tensor mask = causal_padding_mask(in.attention_mask, batch, past, t, dtype_, device());  // [B, 1, T, S]
     double scaling = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
 
     forward_output out;
@@ -84,6 +87,10 @@ class opt_model final : public causal_lm {
     bool pre_ln = c.do_layer_norm_before;
     for (int64_t i = 0; i < c.num_layers; ++i) {
       const opt_layer& l = layers_[i];
+      // Into the layer's device: what it reads moves at a device boundary (a no-op within a device).
+      const at::Device& here = layer_device(i);
+      h = h.to(here);
+      mask = mask.to(here);
       // Attention sub-block (the query is scaled after its bias, before the dot product, as in HF).
       observe(opt, hook_point::attn_in, i, h);
       at::Tensor x = pre_ln ? layer_norm(h, l.self_attn_layer_norm_w, l.self_attn_layer_norm_b) : h;  // [B, T, d]
@@ -112,23 +119,23 @@ class opt_model final : public causal_lm {
       h = h + mlp;
       if (!pre_ln) h = layer_norm(h, l.final_layer_norm_w, l.final_layer_norm_b);
       observe(opt, hook_point::block_out, i, h);
-      if (opt.output_hidden_states && i + 1 < c.num_layers) out.hidden_states.push_back(h);
+      if (opt.output_hidden_states && i + 1 < c.num_layers) out.hidden_states.push_back(h.to(device()));
     }
     if (opt.cache) opt.cache->advance(t);
-    if (pre_ln) h = layer_norm(h, final_norm_w_, final_norm_b_);
+    if (pre_ln) h = layer_norm(h, final_norm_w_, final_norm_b_);  // on the last layer's device, as project_out
     if (project_out_.defined()) h = at::linear(h, project_out_);  // [B, T, e]
-    if (opt.output_hidden_states) out.hidden_states.push_back(h);
+    if (opt.output_hidden_states) out.hidden_states.push_back(h.to(device()));
     if (opt.last_position_only) h = h.narrow(1, t - 1, 1);
-    out.logits = at::linear(h, lm_head_);  // [B, T, V]
+    out.logits = at::linear(h.to(lm_head_.device()), lm_head_).to(device());  // [B, T, V] on the primary device
     return out;
   }
 
  private:
   // OPTLearnedPositionalEmbedding: cumsum(mask) * mask - 1 (padding gets -1), last T entries.
   at::Tensor positions(const at::Tensor& attention_mask, int64_t batch, int64_t past, int64_t t) const {
-    auto long_options = at::TensorOptions().dtype(at::kLong).device(device_);
+    auto long_options = at::TensorOptions().dtype(at::kLong).device(device());
     if (!attention_mask.defined()) return at::arange(past, past + t, long_options).expand({batch, t});
-    at::Tensor m = attention_mask.to(device_).to(at::kLong);
+    at::Tensor m = attention_mask.to(device()).to(at::kLong);
     return (m.cumsum(1) * m - 1).narrow(1, past, t);
   }
 
@@ -138,20 +145,20 @@ class opt_model final : public causal_lm {
 
   at::Tensor activation(const at::Tensor& x) const { return config_.activation == "relu" ? at::relu(x) : at::gelu(x); }
 
-  at::Tensor embed_tokens_;     // [V, e]
-  at::Tensor embed_positions_;  // [M + 2, d]
-  at::Tensor project_in_;       // [d, e] when e != d
-  at::Tensor project_out_;      // [e, d] when e != d
-  std::vector<opt_layer> layers_;
-  at::Tensor final_norm_w_, final_norm_b_;  // [d], pre-LN only
-  at::Tensor lm_head_;                      // [V, e]
+  at::Tensor embed_tokens_;     // [V, e], first device
+  at::Tensor embed_positions_;  // [M + 2, d], first device
+  at::Tensor project_in_;       // [d, e] when e != d, first device
+  at::Tensor project_out_;      // [e, d] when e != d, last device
+  std::vector<opt_layer> layers_;  // layer i on layer_device(i)
+  at::Tensor final_norm_w_, final_norm_b_;  // [d], pre-LN only, last device
+  at::Tensor lm_head_;                      // [V, e], last device (tied: the embedding, on the first)
 };
 
 }  // namespace
 
 std::unique_ptr<causal_lm> make_opt(const model_config& config, const std::string& dir, at::ScalarType dtype,
-                                    const at::Device& device) {
-  return std::make_unique<opt_model>(config, dir, dtype, device);
+                                    const device_placement& placement) {
+  return std::make_unique<opt_model>(config, dir, dtype, placement);
 }
 
 }  // namespace harness
