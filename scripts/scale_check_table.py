@@ -3,13 +3,14 @@
 on the CPU stand-ins, and the projection of every paper model's cases onto the named GPU. Reads the
 result alone: `scripts/scale_check_table.py results/scale_check/scale-check/<machine>/<run>.json`."""
 import json
+import math
 import sys
 
 GIB = 2**30
 
 
 def fmt_hours(h):
-    return "n/a" if h is None else (f"{h:.2f}" if h < 10 else f"{h:.0f}")
+    return "n/a" if h is None else f"{h:.2g}" if h < 10 else f"{h:.0f}"
 
 
 def main(path):
@@ -32,12 +33,13 @@ def main(path):
     print(f"\nProjected paper presets on one {gpu['name']} ({gpu['memory_gib']} GiB, {gpu['bf16_dense_tflops']} "
           f"dense bf16 TFLOP/s at an assumed {gpu['assumed_utilisation']:.0%} utilisation); estimates, not runs. "
           "GPU-hours count FLOPs only (a lower bound: I/O and overheads are left out; n/a: not projected):\n")
-    print("| Model | Parameters (B) | Case | GPU memory (GiB) | Fits | Disk (GiB) | GPU-hours |")
-    print("|---|--:|---|--:|---|--:|--:|")
+    print("| Model | Parameters (B) | Case | GPU memory (GiB) | Fits one GPU | GPUs with --devices (at least) | Disk (GiB) | GPU-hours |")
+    print("|---|--:|---|--:|---|--:|--:|--:|")
     for model in m["paper_models"]:
         for p in model["paper_projection"]:
             print(f"| {model['name']} | {model['parameters'] / 1e9:.2f} | {p['case']} | "
                   f"{p['gpu_memory_bytes_estimated'] / GIB:.1f} | {'yes' if p['fits'] else '**no**'} | "
+                  f"{math.ceil(p['gpu_memory_bytes_estimated'] / GIB / gpu['memory_gib'])} | "
                   f"{p['disk_bytes_estimated'] / GIB:.1f} | {fmt_hours(p['gpu_hours_estimated'])} |")
 
 
