@@ -22,7 +22,7 @@ def main(path):
     print("|---|---|--:|--:|--:|--:|")
     for model in m["models"]:
         c = model["checkpoint"]
-        print(f"| {model['name']} | write checkpoint ({c['shards']} shards) | {c['write_s']:.1f} | "
+        print(f"| {model['name']} | write checkpoint ({c['shards']} shard{'s' if c['shards'] != 1 else ''}) | {c['write_s']:.1f} | "
               f"{c['peak_rss_bytes'] / GIB:.2f} | {c['bytes'] / 2**20:.0f} | |")
         for s in model["stages"]:
             ws = ""
