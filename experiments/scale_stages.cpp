@@ -63,6 +63,7 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
                       "--head-sparsity", "0.5", "--eval-seqlen", t, "--eval-windows", "1", "--error-windows", "1",
                       "--tasks", "arc_easy", "--task-limit", "4", "--work", runs},
                      {1, tokens, 0});
+  dejavu.resident_f32_elements = static_cast<uint64_t>(layers * (mlp_predictor + head_predictor));  // one of each per layer
   dejavu.in_paper = true;
   dejavu.paper = {paper_batch, paper_seqlen, 0};
   double levels = 1 + dejavu_mask_kinds * (dejavu_mlp_levels + dejavu_head_levels);
@@ -107,6 +108,8 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   stages.push_back(kascade);
 
   stages.push_back(stage("trace", {"--context", str(tokens / 2), "--warmup", "1"}, {1, 1, 0}));
+  stages.back().resident_model_elements = static_cast<uint64_t>(c.num_layers) * (c.arch == model_arch::llama ? 3 : 2) *
+                                          static_cast<uint64_t>(c.hidden_size * c.intermediate_size);
   stages.back().projection_note = "not a paper target";
   return stages;
 }

@@ -11,6 +11,7 @@
 #include "experiments/measure.h"
 #include "experiments/paper_models.h"
 #include "experiments/scale_estimate.h"
+#include "experiments/scale_stages.h"
 #include "runtime/json_file.h"
 #include "runtime/model.h"
 #include "runtime/safetensors.h"
@@ -140,4 +141,27 @@ CATCH_TEST_CASE("measure: a child's exit status wall time and peak memory", "[sc
   std::vector<char> block(64 << 20, 1);
   CATCH_REQUIRE(peak_rss_bytes() >= before + (60ull << 20));
   CATCH_REQUIRE(block[12345] == 1);
+}
+
+CATCH_TEST_CASE("scale stages: the paper cases and what each keeps resident", "[scale]") {
+  model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
+  paper_texts texts{1000};
+  std::vector<scale_stage> stages = scale_stages(c, "llama_sparse", 256, "/tmp/work", texts);
+  std::vector<std::string> names, paper;
+  for (const scale_stage& s : stages) {
+    names.push_back(s.case_name);
+    if (s.in_paper) paper.push_back(s.case_name);
+  }
+  CATCH_REQUIRE(names == std::vector<std::string>{"forward_check", "perplexity", "drift", "llama_sparse", "zero_shot",
+                                                  "few_shot", "kascade", "trace"});
+  CATCH_REQUIRE(paper == std::vector<std::string>{"drift", "llama_sparse", "zero_shot", "few_shot", "kascade"});
+  // DejaVu's sweep keeps one MLP predictor (d -> 1000 -> ffn) and one head predictor (d -> 1000 -> KV groups)
+  // per layer; the trace copies gate, up and down of every layer.
+  CATCH_REQUIRE(stages[3].resident_f32_elements == 28ull * (3072 * 1000 + 1000 * 8192 + 3072 * 1000 + 1000 * 8));
+  CATCH_REQUIRE(stages[7].resident_model_elements == 28ull * 3 * 3072 * 8192);
+  CATCH_REQUIRE(stages[2].paper_forward_tokens == 64.0 * 2048);
+  // Recording, then 15 sweep levels (dense, and oracle and predicted at 5 MLP and 2 head levels), each
+  // scoring the texts and 4 windows of layer errors twice.
+  CATCH_REQUIRE(stages[3].paper_forward_tokens == 400000.0 + 15 * 1000.0 + 15 * 2 * 4 * 2048.0);
+  CATCH_REQUIRE(stages[3].paper_disk_bytes > 300ull << 30);
 }

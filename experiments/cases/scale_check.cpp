@@ -81,10 +81,16 @@ struct gpu_assumption {
   double memory_gib, tflops, utilisation;
 };
 
+// What a stage keeps beside the model for its whole run, with the model's elements of `elem_bytes`.
+uint64_t resident_bytes(const scale_stage& s, int64_t elem_bytes) {
+  return 4 * s.resident_f32_elements + static_cast<uint64_t>(elem_bytes) * s.resident_model_elements;
+}
+
 // The paper preset of one stage on the GPU: memory, disk and time (estimates).
 json project(const model_config& c, const scale_stage& s, const gpu_assumption& gpu, uint64_t checkpoint_bf16) {
   uint64_t weights = parameter_count(c) * 2;  // bf16
-  uint64_t memory = weights + forward_working_bytes(c, s.paper.batch, s.paper.seqlen, 2, s.paper.kept_hidden_states);
+  uint64_t memory = weights + forward_working_bytes(c, s.paper.batch, s.paper.seqlen, 2, s.paper.kept_hidden_states) +
+                    resident_bytes(s, 2);
   json p = {{"case", s.case_name},
             {"batch", s.paper.batch},
             {"seqlen", s.paper.seqlen},
@@ -184,7 +190,7 @@ void run_scale_check(const case_args& args) {
       if (i > 0 && s.check.seqlen > 0) {
         stage["working_bytes_measured"] = r.peak_rss_bytes > baseline ? r.peak_rss_bytes - baseline : 0;
         stage["working_bytes_estimated"] =
-            forward_working_bytes(c, s.check.batch, s.check.seqlen, elem, s.check.kept_hidden_states);
+            forward_working_bytes(c, s.check.batch, s.check.seqlen, elem, s.check.kept_hidden_states) + resident_bytes(s, elem);
       }
       measured.push_back(stage);
       if (s.in_paper) projected.push_back(project(c, s, gpu, parameter_count(c) * 2));
