@@ -1,5 +1,7 @@
 # Run at build time (not configure time): writes the source tree's identity into build_info.cpp --
-# the commit, whether tracked files differ from it, the sha256 of that difference (`git diff HEAD`),
+# the commit, whether tracked files differ from it, the sha256 of that difference (`git diff HEAD`,
+# leaving out what runs write -- results/ and the renderings under artifact/tables and artifact/figures --
+# so that a paper run resumed after writing results is still a clean build),
 # the sha256 of every tracked source file, the source dir and the path of ${OUT}.diff, which holds the
 # difference itself (for the provenance log's stored patches) -- touching each file only when it changed.
 execute_process(COMMAND git -C ${SRC} rev-parse HEAD OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
@@ -8,7 +10,8 @@ if(NOT rc EQUAL 0)
   set(commit "unknown")
 endif()
 # git writes the diff to the file itself, so its bytes (and their sha256) are exactly git's output.
-execute_process(COMMAND git -C ${SRC} diff HEAD OUTPUT_FILE ${OUT}.diff.new ERROR_QUIET)
+execute_process(COMMAND git -C ${SRC} diff HEAD -- . ":(exclude)results" ":(exclude)artifact/tables"
+                        ":(exclude)artifact/figures" OUTPUT_FILE ${OUT}.diff.new ERROR_QUIET)
 file(SIZE ${OUT}.diff.new diff_size)
 if(diff_size EQUAL 0)
   set(dirty false)
