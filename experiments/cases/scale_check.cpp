@@ -148,8 +148,8 @@ void run_scale_check(const case_args& args) {
     fs::remove_all(dir);
     fs::create_directories(logs);
 
-    std::cerr << fmt::format("scale_check: {}: writing a random-weight bf16 checkpoint ({:.2f} B parameters, {} shards) to {}\n",
-                             m.name, parameter_count(c) / 1e9, m.shards, dir.string());
+    std::cerr << fmt::format("scale_check: {}: writing a random-weight bf16 checkpoint ({:.2f} B parameters, {} shard{}) to {}\n",
+                             m.name, parameter_count(c) / 1e9, m.shards, m.shards == 1 ? "" : "s", dir.string());
     reset_peak_rss();
     auto t0 = std::chrono::steady_clock::now();
     (llama ? write_synthetic_llama : write_synthetic_opt)(dir.string(), m.config, at::kBFloat16, 0, m.shards);
