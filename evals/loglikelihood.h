@@ -32,14 +32,30 @@ struct ll_score {
   bool greedy = false;  // every continuation token is the argmax of its position
 };
 
-// Scores every request. Inputs are context + continuation without its last token, cut from the left
-// to the model's max_position_embeddings (as lm-eval does). Requests with identical inputs share one
-// row (MMLU's four one-token answers are one forward). Rows run longest first, `batch` at a time,
-// padded on the right: with causal attention no real token sees the padding after it, so no mask
-// is needed. `on_rows(done, total)` reports progress in rows. With `masks`, every forward runs sparse
-// as the mask source decides.
-std::vector<ll_score> score_requests(causal_lm& model, const std::vector<token_request>& requests, int64_t batch,
-                                     const std::function<void(int64_t, int64_t)>& on_rows = {},
-                                     mask_source* masks = nullptr);
+struct scoring_options {
+  int64_t batch = 8;             // rows per forward
+  // Where one context tokenisation starts several distinct rows (a question and its multi-token
+  // choices), the context runs once and its KV cache is continued with each choice. Off: every row
+  // runs whole. Both give the same scores up to float rounding.
+  bool share_prefixes = true;
+  mask_source* masks = nullptr;  // every forward runs sparse as the mask source decides
+  std::function<void(int64_t, int64_t)> on_rows;  // progress: (rows done, rows in all)
+};
+
+struct scored_requests {
+  std::vector<ll_score> scores;  // one per request, in order
+  int64_t rows = 0;              // distinct model inputs
+  int64_t shared_prefixes = 0;   // contexts run once and continued with several rows
+};
+
+// Scores every request. A request's input is context + continuation without its last token, cut from
+// the left to the model's max_position_embeddings (as lm-eval does). Requests with identical inputs
+// share one row (MMLU's four one-token answers are one forward). Rows whose context is shared (see
+// scoring_options) and fits whole: one forward of the context, then one of the continuations
+// continuing copies of its cache, right-padded. Other rows run longest first, `batch` at a time,
+// padded on the right: with causal attention no real token sees the padding after it, so no mask is
+// needed.
+scored_requests score_requests(causal_lm& model, const std::vector<token_request>& requests,
+                               const scoring_options& options = {});
 
 }  // namespace harness

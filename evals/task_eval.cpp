@@ -70,7 +70,7 @@ task_result aggregate_task(const task_spec& task, const std::vector<task_doc>& d
 }
 
 task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
-                          scoring_mode mode, int64_t batch, const std::function<void(int64_t, int64_t)>& on_rows, mask_source* masks) {
+                          scoring_mode mode, const scoring_options& options) {
   bool add_bos = mode == scoring_mode::lm_eval && tok.adds_bos_by_default();
   std::vector<token_request> requests;
   int64_t alone = 0;
@@ -79,13 +79,10 @@ task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spe
       requests.push_back(encode_request(tok, request, add_bos));
       alone += requests.back().continuation_alone;
     }
-  int64_t rows = 0;
-  auto count_rows = [&](int64_t done, int64_t total) {
-    rows = total;
-    if (on_rows) on_rows(done, total);
-  };
-  task_result r = aggregate_task(task, docs, score_requests(model, requests, batch, count_rows, masks), mode);
-  r.rows = rows;
+  scored_requests scored = score_requests(model, requests, options);
+  task_result r = aggregate_task(task, docs, scored.scores, mode);
+  r.rows = scored.rows;
+  r.shared_prefixes = scored.shared_prefixes;
   r.continuations_alone = alone;
   return r;
 }

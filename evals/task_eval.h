@@ -4,7 +4,6 @@
 //   dejavu mode:  no BOS; each choice scored by its mean log-likelihood per token (acc); acc_norm as
 //                 above, from the summed log-likelihood.
 #pragma once
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,16 +29,16 @@ struct doc_record {
 struct task_result {
   std::string task;
   int64_t requests = 0, rows = 0;              // rows: distinct forward inputs after sharing
+  int64_t shared_prefixes = 0;                 // contexts run once for several rows (scoring_options)
   int64_t continuations_alone = 0;             // requests whose continuation was tokenised on its own
   std::map<std::string, mean_se> metrics;      // "acc", "acc_norm"; LAMBADA "acc", "perplexity"
   std::map<std::string, mean_se> acc_by_subject;  // MMLU
   std::vector<doc_record> docs;
 };
 
-// `on_rows(done, total)` reports progress in forward rows; `masks` makes every forward sparse.
+// Batching, prefix sharing, sparse masks and progress as `options` say (evals/loglikelihood.h).
 task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
-                          scoring_mode mode, int64_t batch, const std::function<void(int64_t, int64_t)>& on_rows = {},
-                          mask_source* masks = nullptr);
+                          scoring_mode mode, const scoring_options& options);
 
 // Aggregation alone (tested on hand-made scores): metrics from per-request scores in document order.
 task_result aggregate_task(const task_spec& task, const std::vector<task_doc>& docs, const std::vector<ll_score>& scores,

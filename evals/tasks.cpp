@@ -70,7 +70,7 @@ std::vector<mc_item> load_items(const task_spec& t, const std::string& dir) {
   if (r == "winogrande") return read_winogrande(f0, data_path(dir, t.files.at(1)));
   if (r == "rte") return read_rte(f0);
   if (r == "medmcqa") return read_medmcqa(f0);
-  if (r == "gpqa") return read_gpqa_csv(f0);
+  if (r == "gpqa" || r == "gpqa_n_shot") return read_gpqa_csv(f0);
   if (r == "mmlu") return read_mmlu_split(f0, "test");
   if (r == "hellaswag_text" || r == "hellaswag_jsonl") {
     std::vector<mc_item> items = r == "hellaswag_text" ? read_hellaswag_text(f0) : read_hellaswag_jsonl(f0);
@@ -93,13 +93,14 @@ std::vector<mc_item> limited(std::vector<mc_item> items, int64_t limit, bool per
   return kept;
 }
 
-// GPQA (lm-eval gpqa n_shot utils): choices [incorrect 1..3, correct], preprocessed, shuffled by one
-// random.Random(42) in file order; gold is where the correct answer lands.
-void shuffle_gpqa(std::vector<mc_item>& items) {
+// GPQA (lm-eval gpqa n_shot utils): choices [incorrect 1..3, correct], preprocessed (zero-shot: strip and
+// the "[title]" rules; n_shot: strip only), shuffled by one random.Random(42) in file order; gold is
+// where the correct answer lands.
+void shuffle_gpqa(std::vector<mc_item>& items, std::string (*preprocess)(const std::string&)) {
   python_random rng(gpqa_shuffle_seed);
   for (mc_item& item : items) {
-    std::vector<std::string> c = {gpqa_preprocess(item.choices[1]), gpqa_preprocess(item.choices[2]),
-                                  gpqa_preprocess(item.choices[3]), gpqa_preprocess(item.choices[0])};
+    std::vector<std::string> c = {preprocess(item.choices[1]), preprocess(item.choices[2]), preprocess(item.choices[3]),
+                                  preprocess(item.choices[0])};
     std::string correct = c[3];
     rng.shuffle(c);
     item.gold = static_cast<int>(std::find(c.begin(), c.end(), correct) - c.begin());
@@ -224,6 +225,11 @@ const std::vector<task_spec>& all_tasks() {
        kind::multiple_choice, "gpqa", {"gpqa/gpqa_diamond.csv"},
        "What is the correct answer to this question:{question}\nChoices:\n(A) {A}\n(B) {B}\n(C) {C}\n(D) {D}\nAnswer:",
        {"(A)", "(B)", "(C)", "(D)"}, "", {"acc", "acc_norm"}, 0, ""},
+      {"gpqa_diamond_n_shot", "gpqa_diamond_n_shot", "1.0", kind::multiple_choice, "gpqa_n_shot", {"gpqa/gpqa_diamond.csv"},
+       "Question: {question}\nChoices:\n(A) {A}\n(B) {B}\n(C) {C}\n(D) {D}\nAnswer:", {"(A)", "(B)", "(C)", "(D)"},
+       "Here are some example questions from experts. Answer the final question yourself, following the format of the "
+       "previous questions exactly.\n",
+       {"acc", "acc_norm"}, 0, ""},
   };
   return tasks;
 }
@@ -241,7 +247,9 @@ std::vector<std::string> zero_shot_suite() {
   return {"boolq", "winogrande", "rte", "arc_easy", "arc_challenge", "hellaswag", "openbookqa", "piqa", "lambada_openai"};
 }
 
-std::vector<std::string> few_shot_suite() { return {"mmlu", "gpqa_diamond", "medmcqa"}; }
+std::vector<std::string> few_shot_suite() { return {"mmlu", "gpqa_diamond_n_shot", "medmcqa"}; }
+
+bool shuffles_choices(const task_spec& t) { return t.reader == "gpqa" || t.reader == "gpqa_n_shot"; }
 
 std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir, int shots, int64_t limit) {
   if (shots < 0) shots = t.default_shots;
@@ -251,7 +259,8 @@ std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir
   }
   if (t.kind == kind::partial && shots > 0) fail("task {} is zero-shot only here; use --shots 0", t.name);
   std::vector<mc_item> all = load_items(t, dir);
-  if (t.reader == "gpqa") shuffle_gpqa(all);
+  if (t.reader == "gpqa") shuffle_gpqa(all, gpqa_preprocess);
+  if (t.reader == "gpqa_n_shot") shuffle_gpqa(all, strip);
   if (t.reader == "mmlu")
     for (mc_item& item : all) item.question = strip(item.question);
   std::vector<mc_item> items = limited(all, limit, t.reader == "mmlu");

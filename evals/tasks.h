@@ -64,6 +64,9 @@ std::vector<std::string> task_input_files(const task_spec& task, const std::stri
 // sampler over the evaluated split (which departs from lm-eval where the task has a training split).
 std::string fewshot_sampler_description(const task_spec& task);
 
+// Whether the task shuffles each item's choices with gpqa_shuffle_seed (GPQA).
+bool shuffles_choices(const task_spec& task);
+
 // Text preprocessing of lm-eval's HellaSwag (strip, " [title]" -> ". ", drop "[...]", "  " -> " ").
 std::string hellaswag_preprocess(const std::string& text);
 

@@ -24,4 +24,16 @@ std::pair<at::Tensor, at::Tensor> kv_cache::append(int64_t layer, const at::Tens
 
 void kv_cache::advance(int64_t new_tokens) { length_ += new_tokens; }
 
+kv_cache kv_cache::repeat_rows(int64_t times) const {
+  if (times < 1) fail("kv cache: cannot repeat rows {} times", times);
+  kv_cache copy;
+  for (size_t l = 0; l < keys_.size(); ++l) {
+    copy.keys_.push_back(keys_[l].repeat_interleave(times, 0));  // [B * times, KV, capacity, hd]
+    copy.values_.push_back(values_[l].repeat_interleave(times, 0));
+  }
+  copy.length_ = length_;
+  copy.capacity_ = capacity_;
+  return copy;
+}
+
 }  // namespace harness

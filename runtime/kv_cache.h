@@ -19,8 +19,13 @@ class kv_cache {
   std::pair<at::Tensor, at::Tensor> append(int64_t layer, const at::Tensor& k, const at::Tensor& v);
   // Called once per forward after every layer appended its T new tokens.
   void advance(int64_t new_tokens);
+  // A copy whose batch holds each of this cache's rows `times` times in a row (row b becomes rows
+  // b * times .. b * times + times - 1), with the same length and capacity: one prompt prefix, cached
+  // once, continued several ways.
+  kv_cache repeat_rows(int64_t times) const;
 
  private:
+  kv_cache() = default;
   std::vector<at::Tensor> keys_, values_;
   int64_t length_ = 0;
   int64_t capacity_ = 0;

@@ -59,6 +59,13 @@ double fixture_logprob(const at::Tensor& logits, const at::Tensor& ids, int64_t 
   return lp.gather(1, ids.narrow(0, from + 1, to - from).unsqueeze(1)).sum().item<double>();
 }
 
+scoring_options batch_of(int64_t batch, bool share_prefixes = true) {
+  scoring_options o;
+  o.batch = batch;
+  o.share_prefixes = share_prefixes;
+  return o;
+}
+
 std::vector<int64_t> slice(const at::Tensor& ids, int64_t from, int64_t to) {
   at::Tensor s = ids.narrow(0, from, to - from).contiguous();
   return std::vector<int64_t>(s.data_ptr<int64_t>(), s.data_ptr<int64_t>() + s.numel());
@@ -161,6 +168,34 @@ CATCH_TEST_CASE("tasks: GPQA choices shuffled as random.Random(42) shuffles them
   CATCH_CHECK(docs[0].requests[2].continuation == " (C)");
   CATCH_CHECK(docs[1].gold == 0);
   CATCH_CHECK(ends_with(docs[1].requests[0].context, "(A) c\n(B) i3\n(C) i1\n(D) i2\nAnswer:"));
+}
+
+CATCH_TEST_CASE("tasks: GPQA n_shot prompt with its description and examples from the other items", "[tasks]") {
+  test::temp_dir dir("gpqa-n-shot");
+  std::filesystem::create_directories(dir.path() / "gpqa");
+  std::ofstream(dir.path() / "gpqa" / "gpqa_diamond.csv")
+      << "Question,Correct Answer,Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3\n"
+         "What is 2+2?,\" 4  apples \",5,3,22\n"
+         "Pick c.,c,i1,i2,i3\n";
+  const task_spec& spec = find_task("gpqa_diamond_n_shot");
+  CATCH_CHECK(shuffles_choices(spec));
+  CATCH_CHECK(!shuffles_choices(find_task("mmlu")));
+  // The same random.Random(42) order as the zero-shot variant; n_shot's preprocess only strips.
+  const std::string description =
+      "Here are some example questions from experts. Answer the final question yourself, following the format of the "
+      "previous questions exactly.\n";
+  const std::string first = "Question: What is 2+2?\nChoices:\n(A) 22\n(B) 3\n(C) 4  apples\n(D) 5\nAnswer:";
+  const std::string second = "Question: Pick c.\nChoices:\n(A) c\n(B) i3\n(C) i1\n(D) i2\nAnswer:";
+  auto zero = build_task_docs(spec, dir.path().string(), -1, 0);  // lm-eval's default: no examples
+  CATCH_REQUIRE(zero.size() == 2);
+  CATCH_CHECK(zero[0].requests[0].context == description + first);
+  CATCH_CHECK(zero[0].gold == 2);
+  CATCH_CHECK(zero[0].requests[3].continuation == " (D)");
+  // One shot from two items: sample(docs, 2) draws both, the item itself is dropped, the other is the example.
+  auto one = build_task_docs(spec, dir.path().string(), 1, 0);
+  CATCH_CHECK(one[0].requests[0].context == description + second + " (A)\n\n" + first);
+  CATCH_CHECK(one[1].requests[0].context == description + first + " (C)\n\n" + second);
+  CATCH_CHECK_THROWS_WITH(build_task_docs(spec, dir.path().string(), 2, 0), Catch::Contains("cannot give 2 few-shot examples"));
 }
 
 CATCH_TEST_CASE("tasks: HellaSwag from rowanz's jsonl as lm-eval builds it", "[tasks]") {
@@ -305,7 +340,7 @@ CATCH_TEST_CASE("loglikelihood: continuation log-likelihood equals the fixture's
   token_request shorter{slice(ids, 0, 9), slice(ids, 9, 15)};
   token_request sibling = t;
   sibling.continuation.back() = (sibling.continuation.back() + 1) % 2048;
-  std::vector<ll_score> s = score_requests(*model, {t, shorter, sibling}, 2);
+  std::vector<ll_score> s = score_requests(*model, {t, shorter, sibling}, batch_of(2)).scores;
   CATCH_CHECK(std::abs(s[0].logprob - expected) < 1e-3);
   CATCH_CHECK(s[0].tokens == 26 - k);
   CATCH_CHECK(s[0].greedy == greedy);
@@ -314,7 +349,7 @@ CATCH_TEST_CASE("loglikelihood: continuation log-likelihood equals the fixture's
                             at::log_softmax(logits[24].to(at::kDouble), -1)[sibling.continuation.back()].item<double>();
   CATCH_CHECK(std::abs(s[2].logprob - sibling_expected) < 1e-3);
   // The same scores one request at a time.
-  std::vector<ll_score> alone = score_requests(*model, {t, shorter, sibling}, 1);
+  std::vector<ll_score> alone = score_requests(*model, {t, shorter, sibling}, batch_of(1)).scores;
   for (size_t i = 0; i < 3; ++i) CATCH_CHECK(std::abs(alone[i].logprob - s[i].logprob) < 1e-5);
 }
 
@@ -324,10 +359,62 @@ CATCH_TEST_CASE("loglikelihood: right padding in a batch on OPT against the fixt
   at::Tensor logits = ref.view("logits").clone();  // [2, 24, 512]
   auto model = load_model(test::fixture_dir("tiny-opt").string(), at::kFloat, at::Device(at::kCPU));
   // Row 0: 8 context ids, 16 continuation ids (input 23 long); row 1: 3 + 9 (input 11 long, padded to 23).
-  std::vector<ll_score> s = score_requests(
-      *model, {{slice(ids[0], 0, 8), slice(ids[0], 8, 24)}, {slice(ids[1], 0, 3), slice(ids[1], 3, 12)}}, 2);
+  std::vector<ll_score> s =
+      score_requests(*model, {{slice(ids[0], 0, 8), slice(ids[0], 8, 24)}, {slice(ids[1], 0, 3), slice(ids[1], 3, 12)}}, batch_of(2))
+          .scores;
   CATCH_CHECK(std::abs(s[0].logprob - fixture_logprob(logits[0], ids[0], 7, 23)) < 1e-3);
   CATCH_CHECK(std::abs(s[1].logprob - fixture_logprob(logits[1], ids[1], 2, 11)) < 1e-3);
+}
+
+CATCH_TEST_CASE("loglikelihood: a shared context runs once and its cache is continued with each choice", "[tasks]") {
+  // Three multi-token continuations of one context: two are the fixture's own text (scores known from
+  // its logits), the third changes one token. Shared or not, the scores agree with each other and with
+  // the fixture, on Llama (RoPE positions after the cache) and OPT (learned positions after the cache).
+  for (const char* name : {"tinystories-656k", "tiny-opt"}) {
+    CATCH_INFO(name);
+    safetensors_file ref((test::fixture_dir(name) / "reference.safetensors").string());
+    bool llama = std::string(name) == "tinystories-656k";
+    at::Tensor ids = ref.view(llama ? "input_ids_1" : "input_ids").clone();
+    at::Tensor logits = ref.view(llama ? "logits_1" : "logits").clone();
+    if (!llama) {
+      ids = ids[0];        // [24]
+      logits = logits[0];  // [24, V]
+    }
+    auto model = load_model(llama ? tinystories() : test::fixture_dir(name).string(), at::kFloat, at::Device(at::kCPU));
+    std::vector<int64_t> context = slice(ids, 0, 9);
+    token_request changed{context, slice(ids, 9, 13)};
+    changed.continuation[2] = (changed.continuation[2] + 1) % model->config().vocab_size;
+    std::vector<token_request> requests = {{context, slice(ids, 9, 15)}, {context, slice(ids, 9, 20)}, changed};
+
+    scored_requests shared = score_requests(*model, requests, batch_of(8));
+    scored_requests whole = score_requests(*model, requests, batch_of(8, false));
+    CATCH_CHECK(shared.rows == 3);
+    CATCH_CHECK(shared.shared_prefixes == 1);
+    CATCH_CHECK(whole.shared_prefixes == 0);
+    CATCH_CHECK(std::abs(shared.scores[0].logprob - fixture_logprob(logits, ids, 8, 14)) < 1e-3);
+    CATCH_CHECK(std::abs(shared.scores[1].logprob - fixture_logprob(logits, ids, 8, 19)) < 1e-3);
+    for (size_t i = 0; i < requests.size(); ++i) {
+      CATCH_CHECK(std::abs(shared.scores[i].logprob - whole.scores[i].logprob) < 1e-4);
+      CATCH_CHECK(shared.scores[i].greedy == whole.scores[i].greedy);
+      CATCH_CHECK(shared.scores[i].tokens == whole.scores[i].tokens);
+    }
+  }
+}
+
+CATCH_TEST_CASE("loglikelihood: what a shared context feeds the model", "[tasks]") {
+  const int64_t v = 10;
+  const double b = 3.0, hit = b - std::log(std::exp(b) + v - 1);
+  next_token_model model(v, b, 0);
+  // Context 1 2 with continuations 3 4 and 5 6: the context runs once, then the tails 3 and 5 together.
+  scored_requests s = score_requests(model, {{{1, 2}, {3, 4}}, {{1, 2}, {5, 6}}}, batch_of(8));
+  CATCH_REQUIRE(model.seen.size() == 2);
+  CATCH_CHECK(model.seen[0].equal(at::tensor(std::vector<int64_t>{1, 2}, at::kLong).unsqueeze(0)));
+  CATCH_CHECK(model.seen[1].equal(at::tensor(std::vector<int64_t>{3, 5}, at::kLong).unsqueeze(1)));
+  CATCH_CHECK(std::abs(s.scores[0].logprob - 2 * hit) < 1e-5);
+  CATCH_CHECK(s.scores[0].greedy);
+  CATCH_CHECK(std::abs(s.scores[1].logprob - (2 * hit - b)) < 1e-5);  // 5 does not follow 2; 6 follows 5
+  CATCH_CHECK(!s.scores[1].greedy);
+  CATCH_CHECK(s.shared_prefixes == 1);
 }
 
 CATCH_TEST_CASE("loglikelihood: left truncation to the model's positions and shared rows", "[tasks]") {
@@ -335,20 +422,20 @@ CATCH_TEST_CASE("loglikelihood: left truncation to the model's positions and sha
   const double b = 3.0, hit = b - std::log(std::exp(b) + v - 1);
   next_token_model model(v, b, 4);
   // Context 1..5, continuation 6 7: the input 1..6 is cut to its last 4 tokens, 3 4 5 6.
-  std::vector<ll_score> s = score_requests(model, {{{1, 2, 3, 4, 5}, {6, 7}}}, 1);
+  std::vector<ll_score> s = score_requests(model, {{{1, 2, 3, 4, 5}, {6, 7}}}, batch_of(1)).scores;
   CATCH_REQUIRE(model.seen.size() == 1);
   CATCH_CHECK(model.seen[0].equal(at::tensor(std::vector<int64_t>{3, 4, 5, 6}, at::kLong).unsqueeze(0)));
   CATCH_CHECK(std::abs(s[0].logprob - 2 * hit) < 1e-5);
   CATCH_CHECK(s[0].greedy);
   // Two one-token answers after the same context share one row: one forward of one row.
   next_token_model shared(v, b, 0);
-  s = score_requests(shared, {{{1, 2}, {3}}, {{1, 2}, {5}}}, 8);
+  s = score_requests(shared, {{{1, 2}, {3}}, {{1, 2}, {5}}}, batch_of(8)).scores;
   CATCH_REQUIRE(shared.seen.size() == 1);
   CATCH_CHECK(shared.seen[0].size(0) == 1);
   CATCH_CHECK(std::abs(s[0].logprob - hit) < 1e-5);
   CATCH_CHECK(std::abs(s[1].logprob - (hit - b)) < 1e-5);  // token 5 is not the successor of 2: logit 0
   CATCH_CHECK(!s[1].greedy);
-  CATCH_CHECK_THROWS_WITH(score_requests(model, {{{1}, {2, 3, 4, 5, 6}}}, 1), Catch::Contains("exceed the model's 4 positions"));
+  CATCH_CHECK_THROWS_WITH(score_requests(model, {{{1}, {2, 3, 4, 5, 6}}}, batch_of(1)), Catch::Contains("exceed the model's 4 positions"));
 }
 
 namespace {

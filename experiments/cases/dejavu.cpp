@@ -336,8 +336,10 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
                                   {"tokens_scored", ppl.tokens_scored}, {"windows", ppl.windows}};
   }
   for (const eval_task& task : tasks_) {
-    task_result r = evaluate_task(*model_, *tok_, *task.spec, task.docs, parse_scoring_mode(args_.get("task-mode")),
-                                  args_.get_int("batch"), {}, source.get());
+    scoring_options scoring;
+    scoring.batch = args_.get_int("batch");
+    scoring.masks = source.get();
+    task_result r = evaluate_task(*model_, *tok_, *task.spec, task.docs, parse_scoring_mode(args_.get("task-mode")), scoring);
     for (const auto& [name, m] : r.metrics)
       j["zero_shot"][task.spec->name][name] = {{"value", m.mean}, {"stderr", m.se}, {"docs", task.docs.size()}};
   }

@@ -10,7 +10,7 @@ experiment_case few_shot_case() {
   return {"few_shot",
           1,
           "few-shot accuracy tables (MMLU, GPQA, MedMCQA)",
-          "MMLU 5-shot, GPQA Diamond and MedMCQA accuracy, lm-eval conventions",
+          "MMLU 5-shot, GPQA Diamond (n_shot prompt) and MedMCQA accuracy, lm-eval conventions",
           task_suite_options(few_shot_suite()),
           [](const case_args& args) { run_task_suite("few_shot", args); }};
 }

@@ -32,6 +32,7 @@ nlohmann::json task_json(const task_spec& spec, int shots, const task_result& r)
   j["docs"] = r.docs.size();
   j["requests"] = r.requests;
   j["forward_rows"] = r.rows;
+  j["shared_prefixes"] = r.shared_prefixes;
   j["continuations_tokenised_alone"] = r.continuations_alone;
   for (const auto& [name, m] : r.metrics) j[name] = to_json(m);
   for (const auto& [subject, m] : r.acc_by_subject) j["acc_by_subject"][subject] = to_json(m);
@@ -56,6 +57,7 @@ std::vector<case_option> task_suite_options(const std::vector<std::string>& defa
           {"limit", "0", "score at most this many documents per task (MMLU: per subject; > 0 marks the result INVALID)"},
           {"mode", "lm-eval", "lm-eval (tokenizer's BOS, summed log-likelihood) or dejavu (no BOS, mean per token)"},
           {"batch", "8", "forward rows per batch"},
+          {"share-prefixes", "true", "true: a context shared by several multi-token choices runs once, its KV cache continued with each"},
           {"device", "cpu", "cpu, cuda or cuda:N"},
           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
           {"dtype", "f32", "f32 or bf16"},
@@ -70,7 +72,10 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
   const std::string& data_dir = args.get("data");
   std::vector<at::Device> devices = model_devices(args.get("device"), args.get("devices"));
   scoring_mode mode = parse_scoring_mode(args.get("mode"));
-  int64_t limit = args.get_int("limit"), batch = args.get_int("batch");
+  int64_t limit = args.get_int("limit");
+  scoring_options scoring;
+  scoring.batch = args.get_int("batch");
+  scoring.share_prefixes = args.get_bool("share-prefixes");
   int shots = static_cast<int>(args.get_int("shots"));
   std::vector<std::string> names = args.get_list("tasks");
   if (names.empty()) fail("{}: --tasks names no task", case_name);
@@ -99,7 +104,8 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
     } else {
       auto t0 = clock::now();
       std::vector<task_doc> docs = build_task_docs(*spec, data_dir, task_shots, limit);
-      task_result r = evaluate_task(*model, tok, *spec, docs, mode, batch, progress_printer(case_name + ": " + spec->name, "rows"));
+      scoring.on_rows = progress_printer(case_name + ": " + spec->name, "rows");
+      task_result r = evaluate_task(*model, tok, *spec, docs, mode, scoring);
       double seconds = std::chrono::duration<double>(clock::now() - t0).count();
       std::string line = fmt::format("{} ({}-shot, {} docs):", spec->name, task_shots, docs.size());
       for (const auto& [name, m] : r.metrics) line += fmt::format(" {} {:.4f} +/- {:.4f}", name, m.mean, m.se);
@@ -110,7 +116,7 @@ void run_task_suite(const std::string& case_name, const case_args& args) {
     doc.metrics()["tasks"][spec->name] = done["metrics"];
     doc.add_timing(spec->name, done["seconds"].get<double>());
     doc.add_input_files("data:" + spec->name, task_input_files(*spec, data_dir, task_shots));
-    if (spec->reader == "gpqa") doc.set_seed("gpqa_choice_shuffle", gpqa_shuffle_seed);
+    if (shuffles_choices(*spec)) doc.set_seed("gpqa_choice_shuffle", gpqa_shuffle_seed);
   }
   if (limit > 0) doc.mark_invalid(fmt::format("--limit {} scored only part of each task", limit));
   std::cout << "result: " << doc.write_for_model(args.get("out"), model_dir) << "\n";
