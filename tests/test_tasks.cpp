@@ -151,13 +151,22 @@ CATCH_TEST_CASE("tasks: MMLU 5-shot from the dev split with the subject's descri
   CATCH_CHECK_THROWS_WITH(find_task("mnli"), Catch::Contains("unknown task 'mnli'"));
 }
 
-CATCH_TEST_CASE("tasks: GPQA choices shuffled as random.Random(42) shuffles them", "[tasks]") {
-  test::temp_dir dir("gpqa-task");
+namespace {
+
+// A GPQA CSV of two items in dir/gpqa/gpqa_diamond.csv.
+void write_two_gpqa_items(const test::temp_dir& dir) {
   std::filesystem::create_directories(dir.path() / "gpqa");
   std::ofstream(dir.path() / "gpqa" / "gpqa_diamond.csv")
       << "Question,Correct Answer,Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3\n"
          "What is 2+2?,\" 4  apples \",5,3,22\n"
          "Pick c.,c,i1,i2,i3\n";
+}
+
+}  // namespace
+
+CATCH_TEST_CASE("tasks: GPQA choices shuffled as random.Random(42) shuffles them", "[tasks]") {
+  test::temp_dir dir("gpqa-task");
+  write_two_gpqa_items(dir);
   auto docs = build_task_docs(find_task("gpqa_diamond"), dir.path().string(), -1, 0);
   CATCH_REQUIRE(docs.size() == 2);
   // Python: r = random.Random(42); for each row x = [i1, i2, i3, correct]; r.shuffle(x)
@@ -172,11 +181,7 @@ CATCH_TEST_CASE("tasks: GPQA choices shuffled as random.Random(42) shuffles them
 
 CATCH_TEST_CASE("tasks: GPQA n_shot prompt with its description and examples from the other items", "[tasks]") {
   test::temp_dir dir("gpqa-n-shot");
-  std::filesystem::create_directories(dir.path() / "gpqa");
-  std::ofstream(dir.path() / "gpqa" / "gpqa_diamond.csv")
-      << "Question,Correct Answer,Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3\n"
-         "What is 2+2?,\" 4  apples \",5,3,22\n"
-         "Pick c.,c,i1,i2,i3\n";
+  write_two_gpqa_items(dir);
   const task_spec& spec = find_task("gpqa_diamond_n_shot");
   CATCH_CHECK(shuffles_choices(spec));
   CATCH_CHECK(!shuffles_choices(find_task("mmlu")));
