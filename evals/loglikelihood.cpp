@@ -95,39 +95,86 @@ at::Tensor right_padded(const std::vector<std::vector<int64_t>>& rows) {
   return input;
 }
 
-// Rows sharing one prefix (none cut): the prefix runs once (its last position predicts each row's first
-// scored token), then every row with a tail continues a copy of the prefix's cache.
-void score_shared_prefix(causal_lm& model, const std::vector<const score_row*>& group, const std::vector<token_request>& requests,
-                         const scoring_options& options, std::vector<ll_score>& scores) {
-  const int64_t p = group.front()->prefix_length();
-  const std::vector<int64_t> prefix(group.front()->input.begin(), group.front()->input.begin() + p);
-  std::vector<std::vector<int64_t>> tails;  // per row with a tail: its span - 1 tokens after the prefix
-  for (const score_row* row : group)
-    if (row->span > 1) tails.emplace_back(row->input.begin() + p, row->input.end());
-  size_t longest = 0;
-  for (const auto& t : tails) longest = std::max(longest, t.size());
+// Rows that start with the same `shared` tokens (none cut; `shared` within every row's context).
+struct prefix_group {
+  int64_t shared = 0;
+  std::vector<const score_row*> rows;
+};
 
-  kv_cache cache = model.make_cache(1, p + static_cast<int64_t>(longest));
-  forward_options first;
-  first.cache = &cache;
-  first.dynamic_masks = options.masks;
-  first.last_position_only = true;
-  at::Tensor prefix_ids = at::tensor(prefix, at::kLong).unsqueeze(0).to(model.device());  // [1, p]
-  at::Tensor next = log_softmax_cpu(model.forward({prefix_ids, {}, {}}, first).logits.select(1, -1));  // [1, V]
+int64_t common_length(const std::vector<int64_t>& a, const std::vector<int64_t>& b, int64_t limit) {
+  int64_t n = 0;
+  while (n < limit && a[n] == b[n]) ++n;
+  return n;
+}
 
-  at::Tensor tail_logp;  // [rows with a tail, longest, V]
-  if (!tails.empty()) {
-    kv_cache copies = cache.repeat_rows(static_cast<int64_t>(tails.size()));
-    forward_options rest;
-    rest.cache = &copies;
-    rest.dynamic_masks = options.masks;
-    tail_logp = log_softmax_cpu(model.forward({right_padded(tails).to(model.device()), {}, {}}, rest).logits);
+// Rows in token order (rows sharing a prefix are then adjacent), cut into runs that share a prefix: a
+// row joins the run before it when they share at least min(min_shared, the run's prefix, the row's
+// context) tokens -- a whole context (a document's choices) or a long prompt head (a few-shot prompt).
+std::vector<prefix_group> group_by_prefix(std::vector<const score_row*> rows, int64_t min_shared) {
+  std::sort(rows.begin(), rows.end(), [](const score_row* a, const score_row* b) { return a->input < b->input; });
+  std::vector<prefix_group> groups;
+  for (const score_row* row : rows) {
+    if (!groups.empty()) {
+      prefix_group& g = groups.back();
+      int64_t limit = std::min(g.shared, row->prefix_length());
+      int64_t common = common_length(g.rows.front()->input, row->input, limit);
+      if (common >= std::min(min_shared, limit)) {
+        g.shared = common;
+        g.rows.push_back(row);
+        continue;
+      }
+    }
+    groups.push_back({row->prefix_length(), {row}});
   }
-  int64_t with_tail = 0;
-  for (const score_row* row : group) {
-    at::Tensor logp = next;  // [span, V]
-    if (row->span > 1) logp = at::cat({next, tail_logp[with_tail++].narrow(0, 0, row->span - 1)});
-    score_users(*row, logp, requests, scores);
+  return groups;
+}
+
+// One group: its prefix runs once (its last position predicts the token after it), then its rows,
+// `batch` at a time, continue copies of the prefix's cache with the rest of their inputs, right-padded.
+void score_shared_prefix(causal_lm& model, const prefix_group& group, const std::vector<token_request>& requests,
+                         const scoring_options& options, std::vector<ll_score>& scores, const std::function<void(int64_t)>& done) {
+  const int64_t p = group.shared;
+  const std::vector<int64_t>& first_input = group.rows.front()->input;
+  int64_t capacity = 0;
+  for (const score_row* row : group.rows) capacity = std::max<int64_t>(capacity, static_cast<int64_t>(row->input.size()));
+  kv_cache cache = model.make_cache(1, capacity);
+  forward_options head;
+  head.cache = &cache;
+  head.dynamic_masks = options.masks;
+  head.last_position_only = true;
+  at::Tensor prefix = at::tensor(std::vector<int64_t>(first_input.begin(), first_input.begin() + p), at::kLong).unsqueeze(0);  // [1, p]
+  at::Tensor next = log_softmax_cpu(model.forward({prefix.to(model.device()), {}, {}}, head).logits.select(1, -1));  // [1, V]
+
+  const size_t step = static_cast<size_t>(std::max<int64_t>(options.batch, 1));
+  for (size_t first = 0; first < group.rows.size(); first += step) {
+    size_t count = std::min(step, group.rows.size() - first);
+    std::vector<std::vector<int64_t>> rests;  // [count] each row's input after the prefix (may be empty)
+    bool any = false;
+    for (size_t k = 0; k < count; ++k) {
+      const std::vector<int64_t>& input = group.rows[first + k]->input;
+      rests.emplace_back(input.begin() + p, input.end());
+      any = any || !rests.back().empty();
+    }
+    at::Tensor logits;  // [count, longest rest, V]
+    if (any) {
+      kv_cache copies = cache.repeat_rows(static_cast<int64_t>(count));
+      forward_options rest;
+      rest.cache = &copies;
+      rest.dynamic_masks = options.masks;
+      logits = model.forward({right_padded(rests).to(model.device()), {}, {}}, rest).logits;
+    }
+    for (size_t k = 0; k < count; ++k) {
+      const score_row& row = *group.rows[first + k];
+      // The positions predicting the last `span` tokens: the rest's last ones, and the prefix's last
+      // position when the first scored token directly follows the prefix.
+      int64_t length = static_cast<int64_t>(rests[k].size());
+      int64_t from_rest = std::min(row.span, length);
+      at::Tensor logp = from_rest > 0 ? log_softmax_cpu(logits[static_cast<int64_t>(k)].narrow(0, length - from_rest, from_rest))
+                                      : at::Tensor();  // [from_rest, V]
+      if (from_rest < row.span) logp = logp.defined() ? at::cat({next, logp}) : next;
+      score_users(row, logp, requests, scores);
+    }
+    done(static_cast<int64_t>(count));
   }
 }
 
@@ -158,15 +205,8 @@ void score_whole_rows(causal_lm& model, std::vector<const score_row*> rows, cons
 scored_requests score_requests(causal_lm& model, const std::vector<token_request>& requests, const scoring_options& options) {
   c10::NoGradGuard no_grad;
   std::vector<score_row> rows = distinct_rows(requests, model.config().max_position_embeddings);
-  // Rows grouped by their prefix; a group of two or more uncut rows shares it.
-  std::map<std::vector<int64_t>, std::vector<const score_row*>> by_prefix;
-  std::vector<const score_row*> whole;
-  for (const score_row& row : rows) {
-    if (options.share_prefixes && !row.cut)
-      by_prefix[std::vector<int64_t>(row.input.begin(), row.input.begin() + row.prefix_length())].push_back(&row);
-    else
-      whole.push_back(&row);
-  }
+  std::vector<const score_row*> whole, uncut;
+  for (const score_row& row : rows) (options.share_prefixes && !row.cut ? uncut : whole).push_back(&row);
   scored_requests out;
   out.scores.resize(requests.size());
   out.rows = static_cast<int64_t>(rows.size());
@@ -175,14 +215,13 @@ scored_requests score_requests(causal_lm& model, const std::vector<token_request
     done += more;
     if (options.on_rows) options.on_rows(done, out.rows);
   };
-  for (const auto& [prefix, group] : by_prefix) {
-    if (group.size() < 2) {
-      whole.push_back(group.front());
+  for (const prefix_group& group : group_by_prefix(uncut, options.min_shared_prefix)) {
+    if (group.rows.size() < 2) {
+      whole.push_back(group.rows.front());
       continue;
     }
-    score_shared_prefix(model, group, requests, options, out.scores);
+    score_shared_prefix(model, group, requests, options, out.scores, progress);
     ++out.shared_prefixes;
-    progress(static_cast<int64_t>(group.size()));
   }
   score_whole_rows(model, whole, requests, options, out.scores, progress);
   return out;

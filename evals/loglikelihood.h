@@ -34,10 +34,11 @@ struct ll_score {
 
 struct scoring_options {
   int64_t batch = 8;             // rows per forward
-  // Where one context tokenisation starts several distinct rows (a question and its multi-token
-  // choices), the context runs once and its KV cache is continued with each choice. Off: every row
-  // runs whole. Both give the same scores up to float rounding.
+  // Rows that start alike -- a document's choices after its whole context, or documents after one
+  // few-shot prompt head of at least `min_shared_prefix` tokens -- run that prefix once and continue
+  // copies of its KV cache. Off: every row runs whole. Both give the same scores up to float rounding.
   bool share_prefixes = true;
+  int64_t min_shared_prefix = 32;
   mask_source* masks = nullptr;  // every forward runs sparse as the mask source decides
   std::function<void(int64_t, int64_t)> on_rows;  // progress: (rows done, rows in all)
 };
@@ -45,14 +46,14 @@ struct scoring_options {
 struct scored_requests {
   std::vector<ll_score> scores;  // one per request, in order
   int64_t rows = 0;              // distinct model inputs
-  int64_t shared_prefixes = 0;   // contexts run once and continued with several rows
+  int64_t shared_prefixes = 0;   // prefixes run once and continued by several rows
 };
 
 // Scores every request. A request's input is context + continuation without its last token, cut from
 // the left to the model's max_position_embeddings (as lm-eval does). Requests with identical inputs
-// share one row (MMLU's four one-token answers are one forward). Rows whose context is shared (see
-// scoring_options) and fits whole: one forward of the context, then one of the continuations
-// continuing copies of its cache, right-padded. Other rows run longest first, `batch` at a time,
+// share one row (MMLU's four one-token answers are one forward). Rows that share a prefix (see
+// scoring_options) and fit whole: one forward of the prefix, then the rest of the rows, `batch` at a
+// time, continuing copies of its cache. Other rows run longest first, `batch` at a time. Rows are
 // padded on the right: with causal attention no real token sees the padding after it, so no mask is
 // needed.
 scored_requests score_requests(causal_lm& model, const std::vector<token_request>& requests,

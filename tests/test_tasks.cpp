@@ -373,8 +373,9 @@ CATCH_TEST_CASE("loglikelihood: right padding in a batch on OPT against the fixt
 
 CATCH_TEST_CASE("loglikelihood: a shared context runs once and its cache is continued with each choice", "[tasks]") {
   // Three multi-token continuations of one context: two are the fixture's own text (scores known from
-  // its logits), the third changes one token. Shared or not, the scores agree with each other and with
-  // the fixture, on Llama (RoPE positions after the cache) and OPT (learned positions after the cache).
+  // its logits), the third changes one token; and another document sharing the context's head. Shared
+  // or not, the scores agree with each other and with the fixture, on Llama (RoPE positions after the
+  // cache) and OPT (learned positions after the cache), in batches of 2.
   for (const char* name : {"tinystories-656k", "tiny-opt"}) {
     CATCH_INFO(name);
     safetensors_file ref((test::fixture_dir(name) / "reference.safetensors").string());
@@ -389,19 +390,28 @@ CATCH_TEST_CASE("loglikelihood: a shared context runs once and its cache is cont
     std::vector<int64_t> context = slice(ids, 0, 9);
     token_request changed{context, slice(ids, 9, 13)};
     changed.continuation[2] = (changed.continuation[2] + 1) % model->config().vocab_size;
-    std::vector<token_request> requests = {{context, slice(ids, 9, 15)}, {context, slice(ids, 9, 20)}, changed};
+    // Another document whose 11-token context shares only the first 8 tokens.
+    token_request other{slice(ids, 0, 11), slice(ids, 11, 14)};
+    other.context[8] = (other.context[8] + 1) % model->config().vocab_size;
+    std::vector<token_request> requests = {{context, slice(ids, 9, 15)}, {context, slice(ids, 9, 20)}, changed, other};
 
-    scored_requests shared = score_requests(*model, requests, batch_of(8));
-    scored_requests whole = score_requests(*model, requests, batch_of(8, false));
-    CATCH_CHECK(shared.rows == 3);
+    scored_requests shared = score_requests(*model, requests, batch_of(2));  // the other document runs alone
+    scoring_options long_head = batch_of(2);
+    long_head.min_shared_prefix = 8;  // the other document joins: 8 tokens run once for all four rows
+    scored_requests head = score_requests(*model, requests, long_head);
+    scored_requests whole = score_requests(*model, requests, batch_of(2, false));
+    CATCH_CHECK(shared.rows == 4);
     CATCH_CHECK(shared.shared_prefixes == 1);
+    CATCH_CHECK(head.shared_prefixes == 1);
     CATCH_CHECK(whole.shared_prefixes == 0);
     CATCH_CHECK(std::abs(shared.scores[0].logprob - fixture_logprob(logits, ids, 8, 14)) < 1e-3);
     CATCH_CHECK(std::abs(shared.scores[1].logprob - fixture_logprob(logits, ids, 8, 19)) < 1e-3);
-    for (size_t i = 0; i < requests.size(); ++i) {
-      CATCH_CHECK(std::abs(shared.scores[i].logprob - whole.scores[i].logprob) < 1e-4);
-      CATCH_CHECK(shared.scores[i].greedy == whole.scores[i].greedy);
-      CATCH_CHECK(shared.scores[i].tokens == whole.scores[i].tokens);
+    for (const scored_requests* run : {&shared, &head}) {
+      for (size_t i = 0; i < requests.size(); ++i) {
+        CATCH_CHECK(std::abs(run->scores[i].logprob - whole.scores[i].logprob) < 1e-4);
+        CATCH_CHECK(run->scores[i].greedy == whole.scores[i].greedy);
+        CATCH_CHECK(run->scores[i].tokens == whole.scores[i].tokens);
+      }
     }
   }
 }
@@ -420,6 +430,21 @@ CATCH_TEST_CASE("loglikelihood: what a shared context feeds the model", "[tasks]
   CATCH_CHECK(std::abs(s.scores[1].logprob - (2 * hit - b)) < 1e-5);  // 5 does not follow 2; 6 follows 5
   CATCH_CHECK(!s.scores[1].greedy);
   CATCH_CHECK(s.shared_prefixes == 1);
+
+  // Two documents whose contexts 1 2 3 and 1 2 7 share a head of 2 tokens: shared only when the
+  // threshold allows so short a head; then 1 2 runs once and 3, 7 continue it.
+  next_token_model apart(v, b, 0), together(v, b, 0);
+  std::vector<token_request> docs = {{{1, 2, 3}, {4}}, {{1, 2, 7}, {8}}};
+  CATCH_CHECK(score_requests(apart, docs, batch_of(8)).shared_prefixes == 0);
+  CATCH_REQUIRE(apart.seen.size() == 1);  // one batch of two whole rows
+  scoring_options short_head = batch_of(8);
+  short_head.min_shared_prefix = 2;
+  s = score_requests(together, docs, short_head);
+  CATCH_REQUIRE(together.seen.size() == 2);
+  CATCH_CHECK(together.seen[0].equal(at::tensor(std::vector<int64_t>{1, 2}, at::kLong).unsqueeze(0)));
+  CATCH_CHECK(together.seen[1].equal(at::tensor(std::vector<int64_t>{3, 7}, at::kLong).unsqueeze(1)));
+  CATCH_CHECK(std::abs(s.scores[0].logprob - hit) < 1e-5);
+  CATCH_CHECK(std::abs(s.scores[1].logprob - hit) < 1e-5);
 }
 
 CATCH_TEST_CASE("loglikelihood: left truncation to the model's positions and shared rows", "[tasks]") {

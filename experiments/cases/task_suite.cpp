@@ -57,7 +57,7 @@ std::vector<case_option> task_suite_options(const std::vector<std::string>& defa
           {"limit", "0", "score at most this many documents per task (MMLU: per subject; > 0 marks the result INVALID)"},
           {"mode", "lm-eval", "lm-eval (tokenizer's BOS, summed log-likelihood) or dejavu (no BOS, mean per token)"},
           {"batch", "8", "forward rows per batch"},
-          {"share-prefixes", "true", "true: a context shared by several multi-token choices runs once, its KV cache continued with each"},
+          {"share-prefixes", "true", "true: rows that start alike (a context and its choices; a few-shot prompt head) run that start once, continuing its KV cache"},
           {"device", "cpu", "cpu, cuda or cuda:N"},
           {"devices", "", "layers split across these devices: cuda:0,cuda:1,... (cuda: every GPU); overrides --device"},
           {"dtype", "f32", "f32 or bf16"},
