@@ -3,7 +3,8 @@
 # sweep of three units (drift at two lengths, forward_check) on the shipped model goes in as one job
 # array; every unit must get its done marker and its result file, and the results must equal, metric
 # by metric, those of the same sweep run here with --local. Then one done marker is removed: the
-# resubmission must hold only that unit; and with every unit done, nothing is submitted.
+# resubmission must hold only that unit; submitting again while it is queued must not submit it twice;
+# and with every unit done, nothing is submitted.
 # Usage: cli_submit_slurm.sh HARNESS PYTHON SOURCE_DIR WORK_DIR
 set -euo pipefail
 source "$(dirname "$0")/slurm_localhost.sh"
@@ -94,7 +95,8 @@ grep -q "^Summary: $units paired results" diff.md || { echo "FAIL: harness diff 
 # A resubmission after one unit's marker is gone: only that unit goes in.
 first_result=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0])' sweep/done/1.json)
 rm sweep/done/1.json
-"$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit2.log
+# Held (SBATCH_HOLD), so that it is still queued when the sweep is submitted once more below.
+SBATCH_HOLD=1 "$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit2.log
 cat submit2.log
 grep -q "2 of 3 units are done .*only the other 1 unit (1) is submitted" submit2.log \
   || { echo "FAIL: the resubmission does not say it submits unit 1 only"; exit 1; }
@@ -102,6 +104,14 @@ grep -q -- "--array=1$" sweep/job.sbatch || { echo "FAIL: the resubmitted array 
 job2=$(tail -n 1 submit2.log)
 tasks=$(scontrol -o show job "$job2" | grep -o 'ArrayTaskId=[0-9-]*' | sort -u | tr '\n' ' ')
 [ "$tasks" = "ArrayTaskId=1 " ] || { echo "FAIL: the resubmitted job's tasks are '$tasks', not unit 1 alone"; exit 1; }
+# While unit 1 waits in the queue, submitting again leaves it alone: nothing new goes in.
+"$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit-queued.log
+cat submit-queued.log
+grep -q "^1 unit (1) still queued or running in Slurm job $job2: not submitted again" submit-queued.log \
+  || { echo "FAIL: the resubmission does not see unit 1 queued in job $job2"; exit 1; }
+grep -q "nothing is submitted" submit-queued.log || { echo "FAIL: a queued unit was submitted again"; exit 1; }
+[ "$(wc -l < sweep/submissions.log)" = 2 ] || { echo "FAIL: a third job was submitted"; cat sweep/submissions.log; exit 1; }
+scontrol release "$job2"
 wait_for_job "$job2"
 [ -f sweep/done/1.json ] || { echo "FAIL: the resubmitted unit 1 has no done marker"; cat sweep/logs/"${job2}"_1.out; exit 1; }
 second_result=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0])' sweep/done/1.json)

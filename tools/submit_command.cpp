@@ -1,14 +1,20 @@
 #include "tools/submit_command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
 #include <streambuf>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include "artifact/process.h"
@@ -52,6 +58,33 @@ std::string find_on_path(const std::string& program) {
 std::string count_units(size_t n) { return fmt::format("{} unit{}", n, n == 1 ? "" : "s"); }
 
 fs::path done_marker(const fs::path& dir, size_t index) { return dir / "done" / fmt::format("{}.json", index); }
+
+// Units of this sweep that Slurm still holds (pending or running), by unit index -> job id: every job
+// in dir/submissions.log asked of squeue, one array task a line. A job squeue no longer knows (finished
+// long ago) holds none; without squeue on PATH nothing can be known and nothing is returned.
+std::map<size_t, std::string> queued_units(const fs::path& dir) {
+  std::map<size_t, std::string> queued;
+  std::string squeue = find_on_path("squeue");
+  std::ifstream log(dir / "submissions.log");
+  if (squeue.empty() || !log) return queued;
+  std::set<std::string> jobs;
+  for (std::string time, word, job; log >> time >> word >> job;) {  // "<UTC> job <id> array <spec>"
+    if (word == "job") jobs.insert(job);
+    log.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  for (const std::string& job : jobs) {
+    process_result r = run_process({squeue, "--noheader", "--array", "--format=%i", "--jobs=" + job});
+    if (r.exit_code != 0) continue;
+    std::istringstream lines(r.out);
+    for (std::string id; lines >> id;) {  // "<job>_<task>"
+      size_t underscore = id.find('_');
+      if (underscore == std::string::npos || id.substr(0, underscore) != job) continue;
+      const std::string task = id.substr(underscore + 1);
+      if (!task.empty() && std::all_of(task.begin(), task.end(), [](unsigned char c) { return std::isdigit(c); })) queued[std::stoul(task)] = job;
+    }
+  }
+  return queued;
+}
 
 std::string command_line(const std::vector<std::string>& words) {
   std::string line;
@@ -171,28 +204,47 @@ int submit_command(const std::vector<std::string>& words) {
   for (size_t i = 0; i < units.size(); ++i)
     plan["units"].push_back({{"index", i}, {"case", units[i].case_name}, {"label", units[i].label}, {"argv", units[i].argv}});
 
-  std::vector<size_t> pending;
-  for (size_t i = 0; i < units.size(); ++i)
-    if (!fs::exists(done_marker(dir, i))) pending.push_back(i);
   check_same_sweep(dir, plan);
+  // Units not done, less those an earlier submission still has queued or running.
+  std::vector<size_t> pending, queued;
+  std::set<std::string> queued_jobs;
+  std::map<size_t, std::string> in_slurm = queued_units(dir);
+  size_t done = 0;
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (fs::exists(done_marker(dir, i))) {
+      ++done;
+    } else if (in_slurm.count(i)) {
+      queued.push_back(i);
+      queued_jobs.insert(in_slurm[i]);
+    } else {
+      pending.push_back(i);
+    }
+  }
   if (!dry_run) write_json_file_atomic((dir / "units.json").string(), plan);
+  if (!queued.empty())
+    std::cout << fmt::format("{} ({}) still queued or running in Slurm job {}: not submitted again\n",
+                             count_units(queued.size()), slurm_array_spec(queued), fmt::join(queued_jobs, ", "));
   if (pending.empty()) {
-    std::cout << fmt::format("all {} units of {} are done (markers in {}); nothing to run\n", units.size(),
-                             dir.string(), (dir / "done").string());
+    if (queued.empty())
+      std::cout << fmt::format("all {} units of {} are done (markers in {}); nothing to run\n", units.size(),
+                               dir.string(), (dir / "done").string());
+    else
+      std::cout << fmt::format("{} of {} units are done and the rest are queued or running; nothing is submitted\n",
+                               done, units.size());
     return 0;
   }
   std::string sbatch = find_on_path("sbatch");
   if (pending.size() < units.size())
-    std::cout << fmt::format("{} of {} units are done (markers in {}); only the other {} ({}) {} {}\n",
-                             units.size() - pending.size(), units.size(), (dir / "done").string(),
-                             count_units(pending.size()), slurm_array_spec(pending), pending.size() == 1 ? "is" : "are",
+    std::cout << fmt::format("{} of {} units are done (markers in {}); only the other {} ({}) {} {}\n", done, units.size(),
+                             (dir / "done").string(), count_units(pending.size()), slurm_array_spec(pending),
+                             pending.size() == 1 ? "is" : "are",
                              dry_run ? "listed" : local ? "run" : sbatch.empty() ? "listed" : "submitted");
   if (local && !dry_run) return run_locally(dir, plan["units"], pending);
 
   slurm_job job;
   job.name = "harness-" + sweep_file.stem().string();
   job.comment = fmt::format("written by `harness submit --sweep {}`: one array task per unit of {}, the {} of {} "
-                            "not done then", sweep_file.string(), (dir / "units.json").string(), pending.size(),
+                            "neither done nor queued then", sweep_file.string(), (dir / "units.json").string(), pending.size(),
                             units.size());
   job.indices = pending;
   job.log_pattern = (dir / "logs" / "%A_%a.out").string();
