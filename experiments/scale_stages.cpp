@@ -108,8 +108,11 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   stages.push_back(kascade);
 
   stages.push_back(stage("trace", {"--context", str(tokens / 2), "--warmup", "1"}, {1, 1, 0}));
-  stages.back().resident_model_elements = static_cast<uint64_t>(c.num_layers) * (c.arch == model_arch::llama ? 3 : 2) *
-                                          static_cast<uint64_t>(c.hidden_size * c.intermediate_size);
+  // The kernels' copies of every layer's MLP (gate, up, down or fc1, fc2) and attention (q, k, v, o).
+  stages.back().resident_model_elements =
+      static_cast<uint64_t>(c.num_layers) *
+      ((c.arch == model_arch::llama ? 3 : 2) * static_cast<uint64_t>(c.hidden_size * c.intermediate_size) +
+       2 * static_cast<uint64_t>(c.hidden_size * (c.num_heads + c.num_kv_heads) * c.head_dim));
   stages.back().projection_note = "not a paper target";
   return stages;
 }

@@ -17,6 +17,9 @@ class kv_cache {
   int64_t capacity() const { return capacity_; }
   // Appends k, v [B, kv_heads, T, hd] for `layer` and returns the full keys and values so far.
   std::pair<at::Tensor, at::Tensor> append(int64_t layer, const at::Tensor& k, const at::Tensor& v);
+  // Layer `layer`'s whole buffers [B, kv_heads, capacity, hd]; positions from length() on are unset.
+  const at::Tensor& keys(int64_t layer) const { return keys_.at(static_cast<size_t>(layer)); }
+  const at::Tensor& values(int64_t layer) const { return values_.at(static_cast<size_t>(layer)); }
   // Called once per forward after every layer appended its T new tokens.
   void advance(int64_t new_tokens);
   // A copy whose batch holds each of this cache's rows `times` times in a row (row b becomes rows

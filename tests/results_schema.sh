@@ -39,9 +39,11 @@ import json, pathlib, sys
 m = json.loads(f.read_text())["metrics"]
 trace = json.loads(pathlib.Path(sys.argv[1], m["trace_file"]).read_text())
 names = {e["name"]: e for e in trace["traceEvents"] if e.get("ph") == "X"}
-for region in ("decode step (dense)", "layer 0 / attention", "layer 1 / mlp", "layer 1 / sparse MLP kernel"):
+for region in ("decode step (dense)", "layer 0 / attention", "layer 1 / mlp", "layer 1 / sparse MLP kernel",
+               "layer 1 / head-sparse attention kernel"):
     assert names[region]["dur"] > 0, region
     assert m["regions_us"][region] > 0, region
 assert any(n.startswith("aten::") for n in names), "no aten ops in the trace"
 assert set(m["mlp_speedup"]) == {"0", "1"}
+assert set(m["attention_speedup"]) == {"0", "1"}
 PY

@@ -2,12 +2,14 @@
 // test_kernels.cpp) on random GQA/RoPE and MHA/bias weights, fp32 and bf16; a KV group is projected and
 // its cache slot written only when one of its query heads is kept; no kept head gives the output bias;
 // bad kept heads are rejected; and on the shipped tinystories-656k model, the kernel on layer 0 equals the
-// model's attn_out hook for the last token, dense and with the same heads masked.
+// model's attn_out hook for the last token, dense and with the same heads masked; and every layer of
+// tinystories-656k and tiny-opt, loaded by load_layer_attention, equals the model decoding with its cache.
 #include <catch2/catch.hpp>
 
 #include <c10/core/GradMode.h>
 
 #include "kernels/head_sparse_attention.h"
+#include "kernels/layer_attention_weights.h"
 #include "runtime/checkpoint.h"
 #include "runtime/error.h"
 #include "runtime/layers.h"
@@ -180,6 +182,55 @@ CATCH_TEST_CASE("head-sparse attention: the kernel equals the model's attn_out o
     double err = nmse(got, rec.out[0].narrow(0, t - 1, 1));
     CATCH_INFO(kept.size() << " heads kept, NMSE " << err);
     CATCH_CHECK(err < 1e-7);
+  }
+}
+
+CATCH_TEST_CASE("head-sparse attention: a checkpoint's layer through load_layer_attention equals the model with its KV cache",
+                "[kernels]") {
+  // Every layer, Llama (tinystories-656k: GQA, RoPE) and OPT (tiny-opt: biases, learned positions): the
+  // model decodes the 9th token after 8 cached ones; the kernel, given that step's attention input and
+  // the model's own cache (it rewrites position 8 with the same keys and values), gives the step's
+  // attn_out with every head kept.
+  c10::NoGradGuard no_grad;
+  for (std::string dir : {(test::project_dir() / "data/models/tinystories-656k").string(), test::fixture_dir("tiny-opt").string()}) {
+    CATCH_INFO(dir);
+    auto model = load_model(dir, at::kFloat, at::Device(at::kCPU));
+    const model_config& c = model->config();
+    const int64_t t = 9;
+    struct recorder : forward_observer {
+      std::map<int64_t, at::Tensor> in, out;  // per layer: [1, 1, d]
+      void observe(hook_point p, int64_t layer, const at::Tensor& v) override {
+        if (p == hook_point::attn_norm) in[layer] = v.clone();
+        if (p == hook_point::attn_out) out[layer] = v.clone();
+      }
+    } rec;
+    kv_cache cache = model->make_cache(1, t);
+    forward_options opt;
+    opt.cache = &cache;
+    model->forward({at::arange(20, 20 + t - 1, at::kLong).unsqueeze(0), {}, {}}, opt);  // 8 tokens cached
+    opt.observer = &rec;
+    model->forward({at::full({1, 1}, 7, at::kLong), {}, {}}, opt);  // the 9th
+    at::Tensor position = at::full({1, 1}, t - 1, at::kLong);
+    auto [cos, sin] = c.arch == model_arch::llama ? rope_cos_sin(rope_inv_freq(c), position, at::kFloat)
+                                                  : std::pair<at::Tensor, at::Tensor>();
+    std::vector<int64_t> all(static_cast<size_t>(c.num_heads));
+    for (int64_t h = 0; h < c.num_heads; ++h) all[static_cast<size_t>(h)] = h;
+    for (int64_t l = 0; l < c.num_layers; ++l) {
+      head_sparse_attention_weights w = load_layer_attention(dir, c, l, at::kFloat, at::Device(at::kCPU));
+      decode_step step;
+      step.x = rec.in.at(l).reshape({1, -1});
+      if (cos.defined()) {
+        step.cos = cos[0];
+        step.sin = sin[0];
+      }
+      step.k_cache = cache.keys(l);
+      step.v_cache = cache.values(l);
+      step.past = t - 1;
+      step.score_scale = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
+      double err = nmse(head_sparse_attention_cpu(w, step, heads_tensor(all)), rec.out.at(l).reshape({1, -1}));
+      CATCH_INFO("layer " << l << ", NMSE " << err);
+      CATCH_CHECK(err < 1e-7);
+    }
   }
 }
 
