@@ -2,35 +2,22 @@
 
 #include <fmt/format.h>
 
-#include "runtime/checkpoint.h"
-#include "runtime/error.h"
+#include "runtime/weight_binder.h"
 
 namespace harness {
 
 head_sparse_attention_weights load_layer_attention(const std::string& model_dir, const model_config& config,
                                                    int64_t layer, at::ScalarType dtype, const at::Device& device) {
-  checkpoint ckpt(model_dir);
+  weight_binder w = decoder_weight_binder(model_dir, config, dtype, device);
   const int64_t d = config.hidden_size, q_dim = config.num_heads * config.head_dim,
                 kv_dim = config.num_kv_heads * config.head_dim;
-  // OPT checkpoints name layers with or without "model."; Llama's always start with it.
-  std::string prefix;
-  for (const std::string& p : {fmt::format("model.decoder.layers.{}.self_attn.", layer),
-                               fmt::format("decoder.layers.{}.self_attn.", layer),
-                               fmt::format("model.layers.{}.self_attn.", layer)})
-    if (ckpt.contains(p + "q_proj.weight")) prefix = p;
-  if (prefix.empty()) fail("{}: no q_proj weight for layer {}", model_dir, layer);
-  const std::string out = config.arch == model_arch::opt ? "out_proj" : "o_proj";
-  auto weight = [&](const std::string& name, std::vector<int64_t> shape) {
-    return ckpt.load(prefix + name + ".weight", shape, dtype, device);
-  };
-  auto bias = [&](const std::string& name, int64_t size) {
-    std::string full = prefix + name + ".bias";
-    return ckpt.contains(full) ? ckpt.load(full, {size}, dtype, device) : at::Tensor();
-  };
-  return prepare_head_sparse_attention(weight("q_proj", {q_dim, d}), weight("k_proj", {kv_dim, d}),
-                                       weight("v_proj", {kv_dim, d}), weight(out, {d, q_dim}), config.num_heads,
-                                       config.num_kv_heads, bias("q_proj", q_dim), bias("k_proj", kv_dim),
-                                       bias("v_proj", kv_dim), bias(out, d));
+  const bool opt = config.arch == model_arch::opt, bias = opt ? config.enable_bias : config.attention_bias;
+  const std::string p = fmt::format("layers.{}.self_attn.", layer), out = opt ? "out_proj" : "o_proj";
+  return prepare_head_sparse_attention(
+      w.get(p + "q_proj.weight", {q_dim, d}), w.get(p + "k_proj.weight", {kv_dim, d}), w.get(p + "v_proj.weight", {kv_dim, d}),
+      w.get(p + out + ".weight", {d, q_dim}), config.num_heads, config.num_kv_heads,
+      w.get_if(bias, p + "q_proj.bias", {q_dim}), w.get_if(bias, p + "k_proj.bias", {kv_dim}),
+      w.get_if(bias, p + "v_proj.bias", {kv_dim}), w.get_if(bias, p + out + ".bias", {d}));
 }
 
 }  // namespace harness

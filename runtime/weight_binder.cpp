@@ -42,4 +42,11 @@ at::Tensor weight_binder::get_unprefixed(const std::string& name, const std::vec
   return bind(name, shape);
 }
 
+weight_binder decoder_weight_binder(const std::string& model_dir, const model_config& config, at::ScalarType dtype,
+                                    const at::Device& device) {
+  std::vector<std::string> prefixes = config.arch == model_arch::opt ? std::vector<std::string>{"model.decoder.", "decoder."}
+                                                                     : std::vector<std::string>{"model.", ""};
+  return weight_binder(model_dir, prefixes, "layers.0.self_attn.q_proj.weight", dtype, device);
+}
+
 }  // namespace harness

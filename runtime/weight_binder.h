@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/checkpoint.h"
+#include "runtime/model_config.h"
 #include "runtime/safetensors_writer.h"
 
 namespace harness {
@@ -42,5 +43,10 @@ class weight_binder {
   at::Device device_;
   named_tensors bound_;
 };
+
+// The binder for a decoder of `config`'s architecture, names relative to its module: Llama's "model."
+// (or no prefix), OPT's "model.decoder." (or "decoder."), found by layer 0's q_proj.
+weight_binder decoder_weight_binder(const std::string& model_dir, const model_config& config, at::ScalarType dtype,
+                                    const at::Device& device);
 
 }  // namespace harness

@@ -28,7 +28,7 @@ class llama_model final : public causal_lm {
   llama_model(const model_config& config, const std::string& dir, at::ScalarType dtype, const device_placement& placement)
       : causal_lm(config, dtype, placement) {
     const model_config& c = config_;
-    weight_binder w(dir, {"model.", ""}, "layers.0.self_attn.q_proj.weight", dtype, device());
+    weight_binder w = decoder_weight_binder(dir, c, dtype, device());
     int64_t d = c.hidden_size, q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
     int64_t f = c.intermediate_size;
     embed_tokens_ = c.tie_word_embeddings ? w.get_tied_embedding("embed_tokens.weight", {c.vocab_size, d})

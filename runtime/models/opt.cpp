@@ -30,7 +30,7 @@ class opt_model final : public causal_lm {
   opt_model(const model_config& config, const std::string& dir, at::ScalarType dtype, const device_placement& placement)
       : causal_lm(config, dtype, placement) {
     const model_config& c = config_;
-    weight_binder w(dir, {"model.decoder.", "decoder."}, "layers.0.self_attn.q_proj.weight", dtype, device());
+    weight_binder w = decoder_weight_binder(dir, c, dtype, device());
     int64_t d = c.hidden_size, e = c.word_embed_proj_dim, f = c.intermediate_size;
     bool affine = c.layer_norm_elementwise_affine, bias = c.enable_bias;
     embed_tokens_ = c.tie_word_embeddings ? w.get_tied_embedding("embed_tokens.weight", {c.vocab_size, e})
