@@ -105,30 +105,43 @@ at::Tensor kept_kv_groups(const at::Tensor& kept_heads, int64_t heads, int64_t k
   return at::tensor(groups, at::kLong);
 }
 
+namespace {
+
+// Rows `rows` of a projection of the step's input: [B, n, hd].
+at::Tensor project(const decode_step& step, int64_t hd, const at::Tensor& weight, const at::Tensor& bias,
+                   const at::Tensor& rows) {
+  at::Tensor b = bias.defined() ? bias.index_select(0, rows).to(step.x.scalar_type()) : at::Tensor();
+  return at::linear(step.x, weight.index_select(0, rows), b).view({step.x.size(0), -1, hd});
+}
+
+// The rows of head (or group) indices `which` [n] in a [n_all*hd, d] projection: [n*hd].
+at::Tensor head_rows(const at::Tensor& which, int64_t hd) {
+  return (which.unsqueeze(1) * hd + at::arange(hd, which.options())).flatten();
+}
+
+}  // namespace
+
+void write_group_kv(const head_sparse_attention_weights& w, const decode_step& step, const at::Tensor& groups) {
+  at::Tensor g = groups.to(step.x.device());
+  at::Tensor rows = head_rows(g, w.head_dim);                 // [G*hd]
+  at::Tensor k = project(step, w.head_dim, w.w_k, w.b_k, rows);  // [B, G, hd]
+  at::Tensor v = project(step, w.head_dim, w.w_v, w.b_v, rows);  // [B, G, hd]
+  if (step.cos.defined()) k = rope(k, step.cos, step.sin);
+  step.k_cache.select(2, step.past).index_copy_(1, g, k);
+  step.v_cache.select(2, step.past).index_copy_(1, g, v);
+}
+
 at::Tensor head_sparse_attention_reference(const head_sparse_attention_weights& w, const decode_step& step,
                                            const at::Tensor& kept_heads) {
   check_head_sparse_inputs(w, step, kept_heads);
   at::ScalarType dtype = step.x.scalar_type();
   at::Device device = step.x.device();
   int64_t batch = step.x.size(0), hd = w.head_dim, kept = kept_heads.size(0);
-  at::Tensor heads = kept_heads.to(device);                                        // [Hk]
-  at::Tensor groups = kept_kv_groups(kept_heads, w.heads, w.kv_heads).to(device);  // [Gk]
-  at::Tensor offsets = at::arange(hd, heads.options());
-  at::Tensor q_rows = (heads.unsqueeze(1) * hd + offsets).flatten();    // [Hk*hd]
-  at::Tensor kv_rows = (groups.unsqueeze(1) * hd + offsets).flatten();  // [Gk*hd]
-  auto project = [&](const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& rows) {
-    at::Tensor b = bias.defined() ? bias.index_select(0, rows).to(dtype) : at::Tensor();
-    return at::linear(step.x, weight.index_select(0, rows), b).view({batch, -1, hd});  // [B, n, hd]
-  };
-  at::Tensor q = project(w.w_q, w.b_q, q_rows);   // [B, Hk, hd]
-  at::Tensor k = project(w.w_k, w.b_k, kv_rows);  // [B, Gk, hd]
-  at::Tensor v = project(w.w_v, w.b_v, kv_rows);  // [B, Gk, hd]
-  if (step.cos.defined()) {
-    q = rope(q, step.cos, step.sin);
-    k = rope(k, step.cos, step.sin);
-  }
-  step.k_cache.select(2, step.past).index_copy_(1, groups, k);
-  step.v_cache.select(2, step.past).index_copy_(1, groups, v);
+  at::Tensor heads = kept_heads.to(device);  // [Hk]
+  at::Tensor q_rows = head_rows(heads, hd);  // [Hk*hd]
+  at::Tensor q = project(step, hd, w.w_q, w.b_q, q_rows);  // [B, Hk, hd]
+  if (step.cos.defined()) q = rope(q, step.cos, step.sin);
+  write_group_kv(w, step, kept_kv_groups(kept_heads, w.heads, w.kv_heads));
   at::Tensor head_group = at::floor_divide(heads, w.heads / w.kv_heads);                     // [Hk]
   at::Tensor keys = step.k_cache.narrow(2, 0, step.past + 1).index_select(1, head_group);    // [B, Hk, S, hd]
   at::Tensor values = step.v_cache.narrow(2, 0, step.past + 1).index_select(1, head_group);  // [B, Hk, S, hd]

@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 
 #include "kernels/sparse_mlp.h"  // cpu_loops
+#include "runtime/decode_kernels.h"  // decode_step
 
 namespace harness {
 
@@ -34,20 +35,15 @@ head_sparse_attention_weights prepare_head_sparse_attention(const at::Tensor& q_
                                                             const at::Tensor& v_bias = {},
                                                             const at::Tensor& o_bias = {});
 
-struct decode_step {
-  at::Tensor x;         // [B, d] the new tokens' normalised attention input, in the weights' dtype
-  at::Tensor cos, sin;  // [B, hd] RoPE of the new position (rotate-half layout); undefined: no RoPE (OPT)
-  at::Tensor k_cache;   // [B, KV, capacity, hd] post-RoPE keys in the weights' dtype; [0, past) filled
-  at::Tensor v_cache;   // [B, KV, capacity, hd]
-  int64_t past = 0;     // the new token goes to position `past` (< capacity)
-  double score_scale = 1.0;
-};
-
 // Throws harness_error unless kept_heads is 1-D int64, strictly ascending, in [0, H); checks the step.
 void check_head_sparse_inputs(const head_sparse_attention_weights& w, const decode_step& step,
                               const at::Tensor& kept_heads);
 // The KV groups with at least one kept head, ascending: [Gk] int64.
 at::Tensor kept_kv_groups(const at::Tensor& kept_heads, int64_t heads, int64_t kv_heads);
+
+// Writes the new token's keys and values of the KV groups `groups` ([G] int64) into the step's caches at
+// position `past`, as the dense forward would: what the kernels leave out for groups with no kept head.
+void write_group_kv(const head_sparse_attention_weights& w, const decode_step& step, const at::Tensor& groups);
 
 // Both write the kept groups' new K/V into the caches at position `past` and return [B, d] in the
 // weights' dtype: o_proj over the kept heads (+ its bias). No kept head gives the bias (or zeros).

@@ -2,12 +2,17 @@
 
 #include <fmt/format.h>
 
+#include "runtime/error.h"
 #include "runtime/weight_binder.h"
 
 namespace harness {
 
 sparse_mlp_weights load_layer_mlp(const std::string& model_dir, const model_config& config, int64_t layer,
                                   at::ScalarType dtype, const at::Device& device) {
+  const std::string kernel_activation = config.arch == model_arch::opt ? "relu" : "silu";
+  if (config.activation != kernel_activation)
+    fail("{}: the sparse MLP kernels compute {} but config.json's activation is {}", model_dir, kernel_activation,
+         config.activation);
   weight_binder w = decoder_weight_binder(model_dir, config, dtype, device);
   const int64_t d = config.hidden_size, f = config.intermediate_size;
   if (config.arch == model_arch::opt) {

@@ -55,8 +55,10 @@ class predicted_masks final : public mask_source {
   predicted_masks(const model_config& config, sparsity_plan plan, std::map<int64_t, predictor> mlp,
                   predictor_input mlp_input, std::map<int64_t, predictor> heads, predictor_input head_input);
   void observe(hook_point point, int64_t layer, const at::Tensor& value) override;
+  // Both read only the earlier hidden states the pass showed (so the speed path can run them).
   at::Tensor head_keep(int64_t layer, const at::Tensor& heads) override;
   at::Tensor mlp_keep(int64_t layer, const at::Tensor& act) override;
+  bool reads_values() const override { return false; }
 
  private:
   at::Tensor predict(predictor& net, const predictor_input& input, int64_t layer, int64_t keep);  // -> [B, T, out]

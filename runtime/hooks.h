@@ -24,7 +24,9 @@ hook_point hook_point_from_name(const std::string& name);
 
 // Observers see each intermediate after any mask has been applied. They may read it, not change it. A
 // layer's values are on that layer's device (causal_lm::layer_device): with a model split across devices,
-// what an observer or mask source keeps from several layers may lie on several devices.
+// what an observer or mask source keeps from several layers may lie on several devices. A sub-block run
+// through the speed path's sparse kernels (runtime/speed_path.h) computes no attn_heads or mlp_act, so
+// those two points are not seen for it.
 struct forward_observer {
   virtual ~forward_observer() = default;
   virtual void observe(hook_point point, int64_t layer, const at::Tensor& value) = 0;
@@ -47,6 +49,10 @@ struct mask_source : forward_observer {
   virtual at::Tensor head_keep(int64_t layer, const at::Tensor& heads) = 0;
   // act [B, T, F] -> keep [B, T, F] bool (or [F], or undefined)
   virtual at::Tensor mlp_keep(int64_t layer, const at::Tensor& act) = 0;
+  // Whether head_keep/mlp_keep read the values they are given (oracle masks do). The speed path
+  // (forward_options::kernels) asks before computing those values and passes undefined ones, so it takes
+  // only a source that decides from what it has observed (predicted masks).
+  virtual bool reads_values() const { return true; }
   // Attention keys (Kascade-style anchor/reuse sparse attention), asked just before a layer's attention:
   // q [B, H, T, hd] as attention() gets it (post-RoPE; OPT: already scaled), k [B, KV, S, hd], mask
   // [B, 1, T, S] the additive causal/padding mask, score_scale as attention() applies it -> keep

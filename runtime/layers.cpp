@@ -47,14 +47,19 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   return at::matmul(probs, values).transpose(1, 2);  // [B, T, H, hd]
 }
 
-namespace {
-at::Tensor keep_factor(const at::Tensor& keep, const at::Tensor& x, int64_t width, const char* what, int64_t layer) {
+void check_keep_mask(const at::Tensor& keep, int64_t batch, int64_t tokens, int64_t width, const char* what,
+                     int64_t layer) {
   if (keep.scalar_type() != at::kBool) fail("layer {}: {} mask must be bool, got {}", layer, what, dtype_str(keep.scalar_type()));
   bool shared = keep.dim() == 1 && keep.size(0) == width;
-  bool per_token = keep.dim() == 3 && keep.size(0) == x.size(0) && keep.size(1) == x.size(1) && keep.size(2) == width;
+  bool per_token = keep.dim() == 3 && keep.size(0) == batch && keep.size(1) == tokens && keep.size(2) == width;
   if (!shared && !per_token)
     fail("layer {}: {} mask has shape {}; expected [{}] or [{}, {}, {}]", layer, what, shape_str(keep.sizes()), width,
-         x.size(0), x.size(1), width);
+         batch, tokens, width);
+}
+
+namespace {
+at::Tensor keep_factor(const at::Tensor& keep, const at::Tensor& x, int64_t width, const char* what, int64_t layer) {
+  check_keep_mask(keep, x.size(0), x.size(1), width, what, layer);
   return keep.to(x.device()).to(x.scalar_type());
 }
 }  // namespace

@@ -23,6 +23,9 @@ double masked_score(at::ScalarType dtype);
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
                      double score_scale);
 
+// Throws harness_error unless keep is bool [width] (shared by all tokens) or [batch, tokens, width].
+void check_keep_mask(const at::Tensor& keep, int64_t batch, int64_t tokens, int64_t width, const char* what,
+                     int64_t layer);
 // Zeroes dropped neurons of act [B, T, F] / dropped heads of heads [B, T, H, hd]; no-op when undefined.
 at::Tensor apply_mlp_keep(const at::Tensor& act, const at::Tensor& keep, int64_t layer);
 at::Tensor apply_head_keep(const at::Tensor& heads, const at::Tensor& keep, int64_t layer);

@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 
+#include "runtime/decode_kernels.h"
 #include "runtime/hooks.h"
 #include "runtime/kv_cache.h"
 #include "runtime/model_config.h"
@@ -27,6 +28,8 @@ struct forward_options {
   forward_observer* observer = nullptr;           // sees every hook point
   const std::vector<layer_mask>* masks = nullptr;  // one per layer when set
   mask_source* dynamic_masks = nullptr;            // decides masks during the pass (not with `masks`)
+  // Speed path (runtime/speed_path.h): on decode steps, masked sub-blocks run through these kernels.
+  decode_kernels* kernels = nullptr;
   bool output_hidden_states = false;              // fill forward_output::hidden_states (HF's convention)
   bool last_position_only = false;                // logits only for the last position
 };

@@ -5,6 +5,7 @@
 
 #include "runtime/layers.h"
 #include "runtime/rope.h"
+#include "runtime/speed_path.h"
 #include "runtime/weight_binder.h"
 
 namespace harness {
@@ -72,6 +73,7 @@ class llama_model final : public causal_lm {
     at::Tensor positions = in.position_ids.defined() ? in.position_ids.to(device())
                                                      : default_positions(in.attention_mask, batch, past, t);
     auto [cos, sin] = rope_cos_sin(inv_freq_, positions, dtype_);  // [B, T, hd] each
+    speed_path speed(opt, in, t);
 
     forward_output out;
     at::Tensor h = at::embedding(embed_tokens_, ids);  // [B, T, d]
@@ -88,27 +90,33 @@ class llama_model final : public causal_lm {
       observe(opt, hook_point::attn_in, i, h);
       at::Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);  // [B, T, d]
       observe(opt, hook_point::attn_norm, i, x);
-      at::Tensor q = at::linear(x, l.q_proj, l.q_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
-      at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_kv_heads, c.head_dim}).transpose(1, 2);
-      at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_kv_heads, c.head_dim}).transpose(1, 2);
-      q = apply_rope(q, cos, sin);  // [B, H, T, hd]
-      k = apply_rope(k, cos, sin);  // [B, KV, T, hd]
-      if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);  // [B, KV, S, hd]
       double scale = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
-      at::Tensor heads = attention(q, k, v, attention_mask_for(opt, i, q, k, mask, scale), scale);  // [B,T,H,hd]
-      heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
-      observe(opt, hook_point::attn_heads, i, heads);
-      at::Tensor attn = at::linear(heads.reshape({batch, t, c.num_heads * c.head_dim}), l.o_proj, l.o_bias);
+      at::Tensor attn = speed.attention(i, x, cos, sin, scale);  // [B, 1, d], or undefined: computed here
+      if (!attn.defined()) {
+        at::Tensor q = at::linear(x, l.q_proj, l.q_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
+        at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_kv_heads, c.head_dim}).transpose(1, 2);
+        at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_kv_heads, c.head_dim}).transpose(1, 2);
+        q = apply_rope(q, cos, sin);  // [B, H, T, hd]
+        k = apply_rope(k, cos, sin);  // [B, KV, T, hd]
+        if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);  // [B, KV, S, hd]
+        at::Tensor heads = attention(q, k, v, attention_mask_for(opt, i, q, k, mask, scale), scale);  // [B,T,H,hd]
+        heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
+        observe(opt, hook_point::attn_heads, i, heads);
+        attn = at::linear(heads.reshape({batch, t, c.num_heads * c.head_dim}), l.o_proj, l.o_bias);
+      }
       observe(opt, hook_point::attn_out, i, attn);
       h = h + attn;
       // MLP sub-block.
       observe(opt, hook_point::mlp_in, i, h);
       x = rms_norm(h, l.post_attention_layernorm, c.rms_norm_eps);
       observe(opt, hook_point::mlp_norm, i, x);
-      at::Tensor act = at::silu(at::linear(x, l.gate_proj, l.gate_bias)) * at::linear(x, l.up_proj, l.up_bias);
-      act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
-      observe(opt, hook_point::mlp_act, i, act);
-      at::Tensor mlp = at::linear(act, l.down_proj, l.down_bias);
+      at::Tensor mlp = speed.mlp(i, x);  // [B, 1, d], or undefined: computed here
+      if (!mlp.defined()) {
+        at::Tensor act = at::silu(at::linear(x, l.gate_proj, l.gate_bias)) * at::linear(x, l.up_proj, l.up_bias);
+        act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
+        observe(opt, hook_point::mlp_act, i, act);
+        mlp = at::linear(act, l.down_proj, l.down_bias);
+      }
       observe(opt, hook_point::mlp_out, i, mlp);
       h = h + mlp;
       observe(opt, hook_point::block_out, i, h);

@@ -5,6 +5,7 @@
 #include "runtime/models/architectures.h"
 
 #include "runtime/layers.h"
+#include "runtime/speed_path.h"
 #include "runtime/weight_binder.h"
 
 namespace harness {
@@ -78,6 +79,7 @@ class opt_model final : public causal_lm {
     at::Tensor ids = in.input_ids.to(device());
     at::Tensor mask = causal_padding_mask(in.attention_mask, batch, past, t, dtype_, device());  // [B, 1, T, S]
     double scaling = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
+    speed_path speed(opt, in, t);
 
     forward_output out;
     at::Tensor h = at::embedding(embed_tokens_, ids);           // [B, T, e]
@@ -95,15 +97,19 @@ class opt_model final : public causal_lm {
       observe(opt, hook_point::attn_in, i, h);
       at::Tensor x = pre_ln ? layer_norm(h, l.self_attn_layer_norm_w, l.self_attn_layer_norm_b) : h;  // [B, T, d]
       observe(opt, hook_point::attn_norm, i, x);
-      at::Tensor q = (at::linear(x, l.q_proj, l.q_bias) * scaling).view({batch, t, c.num_heads, c.head_dim});
-      at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
-      at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
-      if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);                     // [B, H, S, hd]
-      q = q.transpose(1, 2);                                                          // [B, H, T, hd]
-      at::Tensor heads = attention(q, k, v, attention_mask_for(opt, i, q, k, mask, 1.0), 1.0);  // [B, T, H, hd]
-      heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
-      observe(opt, hook_point::attn_heads, i, heads);
-      at::Tensor attn = at::linear(heads.reshape({batch, t, d}), l.out_proj, l.out_bias);
+      // The kernels scale the scores instead of the query: the same product.
+      at::Tensor attn = speed.attention(i, x, {}, {}, scaling);  // [B, 1, d], or undefined: computed here
+      if (!attn.defined()) {
+        at::Tensor q = (at::linear(x, l.q_proj, l.q_bias) * scaling).view({batch, t, c.num_heads, c.head_dim});
+        at::Tensor k = at::linear(x, l.k_proj, l.k_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
+        at::Tensor v = at::linear(x, l.v_proj, l.v_bias).view({batch, t, c.num_heads, c.head_dim}).transpose(1, 2);
+        if (opt.cache) std::tie(k, v) = opt.cache->append(i, k, v);  // [B, H, S, hd]
+        q = q.transpose(1, 2);                                        // [B, H, T, hd]
+        at::Tensor heads = attention(q, k, v, attention_mask_for(opt, i, q, k, mask, 1.0), 1.0);  // [B, T, H, hd]
+        heads = apply_head_keep(heads, head_keep_for(opt, i, heads), i);
+        observe(opt, hook_point::attn_heads, i, heads);
+        attn = at::linear(heads.reshape({batch, t, d}), l.out_proj, l.out_bias);
+      }
       observe(opt, hook_point::attn_out, i, attn);
       h = h + attn;
       if (!pre_ln) h = layer_norm(h, l.self_attn_layer_norm_w, l.self_attn_layer_norm_b);
@@ -111,10 +117,13 @@ class opt_model final : public causal_lm {
       observe(opt, hook_point::mlp_in, i, h);
       x = pre_ln ? layer_norm(h, l.final_layer_norm_w, l.final_layer_norm_b) : h;
       observe(opt, hook_point::mlp_norm, i, x);
-      at::Tensor act = activation(at::linear(x, l.fc1, l.fc1_bias));
-      act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
-      observe(opt, hook_point::mlp_act, i, act);
-      at::Tensor mlp = at::linear(act, l.fc2, l.fc2_bias);
+      at::Tensor mlp = speed.mlp(i, x);  // [B, 1, d], or undefined: computed here
+      if (!mlp.defined()) {
+        at::Tensor act = activation(at::linear(x, l.fc1, l.fc1_bias));
+        act = apply_mlp_keep(act, mlp_keep_for(opt, i, act), i);  // [B, T, F]
+        observe(opt, hook_point::mlp_act, i, act);
+        mlp = at::linear(act, l.fc2, l.fc2_bias);
+      }
       observe(opt, hook_point::mlp_out, i, mlp);
       h = h + mlp;
       if (!pre_ln) h = layer_norm(h, l.final_layer_norm_w, l.final_layer_norm_b);
