@@ -39,11 +39,19 @@ import json, pathlib, sys
 m = json.loads(f.read_text())["metrics"]
 trace = json.loads(pathlib.Path(sys.argv[1], m["trace_file"]).read_text())
 names = {e["name"]: e for e in trace["traceEvents"] if e.get("ph") == "X"}
-for region in ("decode step (dense)", "layer 0 / attention", "layer 1 / mlp", "layer 1 / sparse MLP kernel",
-               "layer 1 / head-sparse attention kernel"):
+for region in ("decode step (dense)", "layer 0 / attention", "layer 1 / mlp", "decode step (sparse kernels)",
+               "layer 1 / mlp [sparse]", "layer 1 / attention [sparse]"):
     assert names[region]["dur"] > 0, region
     assert m["regions_us"][region] > 0, region
 assert any(n.startswith("aten::") for n in names), "no aten ops in the trace"
 assert set(m["mlp_speedup"]) == {"0", "1"}
 assert set(m["attention_speedup"]) == {"0", "1"}
+# The sparse step ran the kernels, not the dense ops: its MLP regions hold no down-projection matmul.
+sparse_mlp = names["layer 1 / mlp [sparse]"]
+inside = [e for e in trace["traceEvents"] if e.get("ph") == "X" and e["ts"] >= sparse_mlp["ts"]
+          and e["ts"] + e["dur"] <= sparse_mlp["ts"] + sparse_mlp["dur"]]
+assert not any(e["name"] in ("aten::linear", "aten::silu") for e in inside), sorted({e["name"] for e in inside})
+for key in ("decode_step_dense_s", "decode_step_sparse_s"):
+    assert len(m[key]["samples"]) == 9 and all(t > 0 for t in m[key]["samples"]), key
+assert m["decode_speedup"] > 0
 PY
