@@ -20,6 +20,13 @@ constexpr int64_t task_batch = 8;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
+// The sparse kernels' copies of every layer's MLP (gate, up, down or fc1, fc2) and attention (q, k, v, o).
+uint64_t kernel_copy_elements(const model_config& c) {
+  return static_cast<uint64_t>(c.num_layers) *
+         ((c.arch == model_arch::llama ? 3 : 2) * static_cast<uint64_t>(c.hidden_size * c.intermediate_size) +
+          2 * static_cast<uint64_t>(c.hidden_size * (c.num_heads + c.num_kv_heads) * c.head_dim));
+}
+
 scale_stage stage(std::string case_name, std::vector<std::string> options, forward_shape check) {
   scale_stage s;
   s.case_name = std::move(case_name);
@@ -61,9 +68,10 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
                      {"--rows", str(2 * tokens), "--seqlen", t, "--batch", "1", "--epochs", "1", "--train-batch", "256",
                       "--mlp-inputs", "attn_in,attn_in-1", "--head-inputs", "attn_in-1", "--mlp-sparsity", "0.8",
                       "--head-sparsity", "0.5", "--eval-seqlen", t, "--eval-windows", "1", "--error-windows", "1",
-                      "--tasks", "arc_easy", "--task-limit", "4", "--work", runs},
+                      "--tasks", "arc_easy", "--task-limit", "4", "--decode-steps", "2", "--decode-context", t, "--work", runs},
                      {1, tokens, 0});
   dejavu.resident_f32_elements = static_cast<uint64_t>(layers * (mlp_predictor + head_predictor));  // one of each per layer
+  dejavu.resident_model_elements = kernel_copy_elements(c);  // the speed path of the predicted levels' decode steps
   dejavu.in_paper = true;
   dejavu.paper = {paper_batch, paper_seqlen, 0};
   double levels = 1 + dejavu_mask_kinds * (dejavu_mlp_levels + dejavu_head_levels);
@@ -108,11 +116,7 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   stages.push_back(kascade);
 
   stages.push_back(stage("trace", {"--context", str(tokens / 2), "--warmup", "1"}, {1, 1, 0}));
-  // The kernels' copies of every layer's MLP (gate, up, down or fc1, fc2) and attention (q, k, v, o).
-  stages.back().resident_model_elements =
-      static_cast<uint64_t>(c.num_layers) *
-      ((c.arch == model_arch::llama ? 3 : 2) * static_cast<uint64_t>(c.hidden_size * c.intermediate_size) +
-       2 * static_cast<uint64_t>(c.hidden_size * (c.num_heads + c.num_kv_heads) * c.head_dim));
+  stages.back().resident_model_elements = kernel_copy_elements(c);
   stages.back().projection_note = "not a paper target";
   return stages;
 }

@@ -8,7 +8,8 @@ rm -rf "$work"
 "$harness" run opt_baseline --model "$model" --train-data "$src/data/eval/c4/c4-validation-first200.jsonl" \
   --eval-data "$src/data/eval/wikitext-2-raw/wiki.test.raw" --rows 1000 --seqlen 128 --epochs 2 --rank 32 \
   --mlp-sparsity 0.5,0.9 --head-sparsity 0.5 --eval-seqlen 128 --eval-windows 2 --error-windows 1 \
-  --dense-mlp-layers 2 --tasks piqa --task-data "$src/data/eval" --task-limit 4 --work "$work/runs" --out "$work/results"
+  --dense-mlp-layers 2 --tasks piqa --task-data "$src/data/eval" --task-limit 4 --decode-steps 3 --decode-context 64 \
+  --work "$work/runs" --out "$work/results"
 "$harness" run zero_shot --model "$model" --data "$src/data/eval" --tasks piqa --limit 4 --out "$work/zero-shot"
 if "$harness" run opt_baseline --model "$src/data/models/tinystories-656k" --work "$work/runs" --out "$work/results" 2> "$work/err"; then
   echo "opt_baseline accepted a Llama checkpoint"; exit 1
@@ -41,5 +42,15 @@ assert m["sparse_inference"][1]["dense_mlp_layers"] == [2]
 assert m["sparse_inference"][6]["dense_head_layers"] == [0]  # predicted heads read attn_in-1: layer 0 has none
 assert all(e == 0 for e in dense["block_output_rel_error"])
 assert all(e > 0 for e in m["sparse_inference"][2]["block_output_rel_error"])
+step_count = 3  # --decode-steps
+# Decode steps are timed dense and with predicted masks through the speed path; oracle masks cannot drive it.
+for level in m["sparse_inference"]:
+    step = level["decode_step_s"]
+    if level["masks"] == "oracle":
+        assert step is None and "decode_speedup" not in level, level
+    else:
+        assert len(step["samples"]) == step_count and all(t > 0 for t in step["samples"]), step
+        assert level["decode_speedup"] > 0
+assert dense["decode_speedup"] == 1
 print("opt_baseline result checked:", path)
 PY

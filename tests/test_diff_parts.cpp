@@ -64,7 +64,13 @@ CATCH_TEST_CASE("the shipped tolerance rules give directions by metric name and 
   const auto& fallback = harness::rule_for(rules, "tokens_scored", metric_kind::number);
   CATCH_CHECK(fallback.direction == metric_direction::none);
   CATCH_CHECK(fallback.rel == 1e-9);
-  CATCH_CHECK(fallback.origin.find("rule 4") != std::string::npos);
+  CATCH_CHECK(fallback.origin.find("rule 5") != std::string::npos);
+  // Ratios of median timings: higher is better, 10% is noise.
+  for (const char* ratio : {"decode_speedup", "sparse_inference.3.decode_speedup", "mlp_speedup.0"}) {
+    const auto& speedup = harness::rule_for(rules, ratio, metric_kind::number);
+    CATCH_CHECK(speedup.direction == metric_direction::higher_better);
+    CATCH_CHECK(speedup.rel == 0.1);
+  }
 }
 
 CATCH_TEST_CASE("bad tolerance rules are named") {

@@ -1,7 +1,9 @@
 // opt_baseline and llama_sparse: DejaVu's pipeline end to end on one checkpoint -- record activations on
 // text, label them, train each layer's MLP and attention-head predictors (from several inputs: the
 // look-ahead ablation), then run sparse inference with oracle and predicted masks over a sweep of
-// sparsity levels and measure perplexity and each layer's output error. The two cases share this code;
+// sparsity levels and measure perplexity, each layer's output error and the time of a decode step (dense,
+// and predicted masks through the forward's speed path: the sparse kernels with the predictors' own cost).
+// The two cases share this code;
 // opt_baseline defaults to DejaVu's exact definitions, llama_sparse to the choices SwiGLU and GQA force
 // (README.md of predictors/ lists each). Work is split into units (the recording, one predictor, one
 // sparsity level) stored under --work; --resume reuses every finished unit.
@@ -12,6 +14,7 @@
 
 #include <c10/core/GradMode.h>
 
+#include "artifact/mann_whitney.h"
 #include "evals/block_error.h"
 #include "evals/documents.h"
 #include "evals/perplexity.h"
@@ -20,6 +23,7 @@
 #include "experiments/progress.h"
 #include "experiments/result.h"
 #include "experiments/work_dir.h"
+#include "kernels/model_kernels.h"
 #include "predictors/labels.h"
 #include "predictors/mask_sources.h"
 #include "predictors/record_text.h"
@@ -68,6 +72,7 @@ class dejavu_run {
   label_fn labels_for(const layer_target& target, int64_t layer) const;
   void sparse_sweep();
   nlohmann::json sparse_level(const std::string& masks, double mlp_sparsity, double head_sparsity);
+  nlohmann::json decode_latency(const std::string& masks, mask_source* source);
 
   const case_args& args_;
   std::string case_name_, architecture_;
@@ -87,6 +92,7 @@ class dejavu_run {
     std::vector<task_doc> docs;
   };
   std::vector<eval_task> tasks_;  // zero-shot tasks scored at every sparsity level
+  std::unique_ptr<model_kernels> kernels_;  // the speed path's weights, read when first needed
   nlohmann::json metrics_;
 };
 
@@ -109,6 +115,8 @@ void dejavu_run::check_options() const {
   for (const char* number : {"rows", "seqlen", "batch", "rank", "train-batch", "epochs", "seed", "eval-seqlen", "eval-windows",
                              "error-windows", "task-limit"})
     args_.get_int(number);
+  if (args_.get_int("decode-steps") < 0 || args_.get_int("decode-context") < 1)
+    fail("--decode-steps must not be negative and --decode-context must be positive");
   args_.get_bool("resume");
   args_.get_bool("predictor-relu");
 }
@@ -353,11 +361,44 @@ nlohmann::json dejavu_run::sparse_level(const std::string& masks, double mlp_spa
                               at::kLong));
   j["block_output_rel_error"] =
       rows.empty() ? std::vector<double>() : block_output_error(*model_, at::stack(rows), *source, args_.get_int("batch"));
+  j["decode_step_s"] = decode_latency(masks, source.get());
   write_json_file_atomic(unit.string(), j);
   std::string ppls;
   for (const eval_text& text : evals_) ppls += fmt::format(" {} {:.4f}", text.name, j["perplexity"][text.name]["perplexity"].get<double>());
   std::cerr << fmt::format("sparse: {} masks, MLP {:g}, heads {:g}: perplexity{}\n", masks, mlp_sparsity, head_sparsity, ppls);
   return j;
+}
+
+// Greedy decode steps after a prefill of the first eval text's first --decode-context tokens, each timed
+// to the device's end of work: --decode-steps of them after two untimed. Dense: the plain forward.
+// Predicted: the speed path -- every sparse layer's MLP and attention through the sparse kernels with the
+// predictors run inside the step. Oracle masks need each step's dense values, so no speed path: null.
+nlohmann::json dejavu_run::decode_latency(const std::string& masks, mask_source* source) {
+  const int64_t steps = args_.get_int("decode-steps"), warmup = 2;
+  if (steps == 0 || masks == "oracle") return nullptr;
+  const std::vector<int64_t>& text = evals_.front().ids;
+  int64_t context = std::min<int64_t>(args_.get_int("decode-context"), static_cast<int64_t>(text.size()));
+  const model_config& c = model_->config();
+  if (c.max_position_embeddings > 0) context = std::min<int64_t>(context, c.max_position_embeddings - warmup - steps);
+  if (context < 1) fail("--decode-steps {}: the model's {} positions leave no room for a context", steps, c.max_position_embeddings);
+  forward_options opt;
+  if (masks == "predicted") {
+    if (!kernels_) kernels_ = std::make_unique<model_kernels>(*model_, args_.get("model"));
+    opt.dynamic_masks = source;
+    opt.kernels = kernels_.get();
+  }
+  kv_cache cache = model_->make_cache(1, context + warmup + steps);
+  opt.cache = &cache;
+  opt.last_position_only = true;
+  at::Tensor prompt = at::tensor(std::vector<int64_t>(text.begin(), text.begin() + context), at::kLong).unsqueeze(0);
+  at::Tensor next = model_->forward({prompt, {}, {}}, opt).logits.argmax(-1).reshape({1, 1}).cpu();  // [1, 1]
+  std::vector<double> seconds;
+  for (int64_t s = 0; s < warmup + steps; ++s) {
+    auto t = clock_type::now();
+    next = model_->forward({next, {}, {}}, opt).logits.argmax(-1).reshape({1, 1}).cpu();  // .cpu() waits for the device
+    if (s >= warmup) seconds.push_back(seconds_since(t));
+  }
+  return {{"value", median(seconds)}, {"samples", seconds}, {"unit", "s"}, {"context", context}};
 }
 
 void dejavu_run::sparse_sweep() {
@@ -393,6 +434,12 @@ void dejavu_run::sparse_sweep() {
       results.push_back(sparse_level(kind, mlp, heads));
       progress(++done, total);
     }
+  // Each timed level's median decode step against the dense level's (in the same run, unless a resumed run
+  // reused one of the two units).
+  const nlohmann::json& dense_step = results[0]["decode_step_s"];
+  for (nlohmann::json& level : results)
+    if (!dense_step.is_null() && !level["decode_step_s"].is_null())
+      level["decode_speedup"] = dense_step["value"].get<double>() / level["decode_step_s"]["value"].get<double>();
   metrics_["sparse_inference"] = results;
   if (args_.get_int("eval-windows") > 0) doc_.mark_invalid("--eval-windows limits the perplexity windows");
 }
@@ -430,6 +477,8 @@ std::vector<case_option> dejavu_options(const std::string& model, const std::str
           {"eval-seqlen", "512", "perplexity window (ppl.nonoverlap)"},
           {"eval-windows", "0", "at most this many perplexity windows (0: all; a limit marks the result INVALID)"},
           {"error-windows", "4", "windows over which each layer's output error is measured"},
+          {"decode-steps", "16", "timed decode steps per level, dense and predicted (speed path); 0: none"},
+          {"decode-context", "256", "tokens of the first eval text cached before the timed decode steps"},
           {"tasks", "", "zero-shot tasks scored at every sparsity level (e.g. arc_easy,piqa); empty: none"},
           {"task-data", "data/eval", "data directory of the tasks (laid out as ../shared/data/eval)"},
           {"task-limit", "0", "at most this many documents per task (0: all; a limit marks the result INVALID)"},
@@ -446,6 +495,7 @@ std::map<std::string, std::map<std::string, std::string>> dejavu_presets() {
   return {{"tiny", {{"rows", "20000"}, {"epochs", "10"}, {"eval-windows", "64"}, {"tasks", "arc_easy,piqa,winogrande,hellaswag"}}},
           {"paper", {{"rows", "400000"}, {"seqlen", "2048"}, {"epochs", "20"}, {"eval-seqlen", "2048"}, {"device", "cuda"},
                      {"dtype", "bf16"}, {"task-data", "../shared/data/eval"},
+                     {"decode-steps", "64"}, {"decode-context", "2048"},
                      {"tasks", "boolq,winogrande,rte,arc_easy,arc_challenge,hellaswag,openbookqa,piqa"},
                      {"mlp-inputs", "mlp_in,attn_in,attn_in-1,attn_in-2,attn_in-3,attn_in-4"},
                      {"head-inputs", "attn_in,attn_in-1,attn_in-2,attn_in-3,attn_in-4"}}}};
@@ -454,7 +504,7 @@ std::map<std::string, std::map<std::string, std::string>> dejavu_presets() {
 experiment_case make_dejavu_case(const std::string& name, const std::string& architecture, const std::string& model,
                                  const std::string& mlp_label, const std::string& granularity, const std::string& summary) {
   return {name,
-          1,
+          2,
           "recall and look-ahead tables; sparse perplexity figure",
           summary,
           dejavu_options(model, mlp_label, granularity),
