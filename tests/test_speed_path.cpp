@@ -29,6 +29,15 @@ std::string model_path(const std::string& name) {
   return name == "tinystories-656k" ? (test::project_dir() / "data/models" / name).string() : test::fixture_dir(name).string();
 }
 
+// A model on the CPU with its decode kernels.
+struct model_with_kernels {
+  std::unique_ptr<causal_lm> model;
+  std::unique_ptr<model_kernels> kernels;
+  explicit model_with_kernels(const std::string& name, dropped_kv dropped = dropped_kv::write)
+      : model(load_model(model_path(name), at::kFloat, at::Device(at::kCPU))),
+        kernels(std::make_unique<model_kernels>(*model, model_path(name), dropped)) {}
+};
+
 // Per layer, a random keep of about half the neurons and heads: shared [W] (rows = 0) or per row [B, 1, W].
 std::vector<layer_mask> random_masks(const model_config& c, int64_t rows, int64_t seed) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -124,10 +133,9 @@ CATCH_TEST_CASE("speed path: decode steps through the sparse kernels equal the m
 
 CATCH_TEST_CASE("speed path: predicted masks drive the kernels as they drive the masks", "[speed_path]") {
   c10::NoGradGuard no_grad;
-  std::string dir = model_path("tiny-llama3");
-  auto model = load_model(dir, at::kFloat, at::Device(at::kCPU));
+  model_with_kernels m("tiny-llama3");
+  causal_lm* model = m.model.get();
   const model_config& c = model->config();
-  model_kernels kernels(*model, dir);
   torch::manual_seed(3);
   std::map<int64_t, predictor> mlp, heads;
   for (int64_t l = 0; l < c.num_layers; ++l) {
@@ -141,7 +149,7 @@ CATCH_TEST_CASE("speed path: predicted masks drive the kernels as they drive the
   forward_options accuracy, speed;
   accuracy.dynamic_masks = &slow_masks;
   speed.dynamic_masks = &fast_masks;
-  speed.kernels = &kernels;
+  speed.kernels = m.kernels.get();
   at::Tensor prompt = at::arange(20, 30, at::kLong).view({1, 10});
   kv_cache slow_cache = model->make_cache(1, 16), fast_cache = model->make_cache(1, 16);
   std::vector<at::Tensor> slow = decode(*model, prompt, 5, accuracy, slow_cache);
@@ -151,10 +159,9 @@ CATCH_TEST_CASE("speed path: predicted masks drive the kernels as they drive the
 
 CATCH_TEST_CASE("speed path: dropped KV groups can be left unwritten as DejaVu's decode leaves them", "[speed_path]") {
   c10::NoGradGuard no_grad;
-  std::string dir = model_path("tinystories-656k");  // 8 query heads in 4 KV groups
-  auto model = load_model(dir, at::kFloat, at::Device(at::kCPU));
+  model_with_kernels m("tinystories-656k", dropped_kv::skip);  // 8 query heads in 4 KV groups
+  causal_lm* model = m.model.get();
   const model_config& c = model->config();
-  model_kernels skipping(*model, dir, dropped_kv::skip);
   std::vector<layer_mask> masks(c.num_layers);
   for (layer_mask& m : masks) m.head_keep = at::tensor({1, 1, 0, 0, 0, 1, 0, 0}, at::kLong).to(at::kBool);  // groups 0 and 2
   kv_cache cache = model->make_cache(1, 8);
@@ -165,7 +172,7 @@ CATCH_TEST_CASE("speed path: dropped KV groups can be left unwritten as DejaVu's
   forward_options speed;
   speed.cache = &cache;
   speed.masks = &masks;
-  speed.kernels = &skipping;
+  speed.kernels = m.kernels.get();
   model->forward({at::full({1, 1}, 11, at::kLong), {}, {}}, speed);
   for (int64_t l = 0; l < c.num_layers; ++l) {
     at::Tensor slot = cache.keys(l).select(2, 5);  // [1, KV, hd]
@@ -180,14 +187,13 @@ CATCH_TEST_CASE("speed path: dropped KV groups can be left unwritten as DejaVu's
 
 CATCH_TEST_CASE("speed path: what it cannot run is refused with a clear error; prefill runs as usual", "[speed_path]") {
   c10::NoGradGuard no_grad;
-  std::string dir = model_path("tiny-llama3");
-  auto model = load_model(dir, at::kFloat, at::Device(at::kCPU));
+  model_with_kernels m("tiny-llama3");
+  causal_lm* model = m.model.get();
   const model_config& c = model->config();
-  model_kernels kernels(*model, dir);
   kv_cache cache = model->make_cache(2, 8);
   forward_options opt;
   opt.cache = &cache;
-  opt.kernels = &kernels;
+  opt.kernels = m.kernels.get();
   // A prefill with kernels and masks computes the masked values as the accuracy path does.
   std::vector<layer_mask> masks = random_masks(c, 0, 1);
   opt.masks = &masks;
