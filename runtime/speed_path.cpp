@@ -24,7 +24,8 @@ at::Tensor by_rows(const at::Tensor& keep, int64_t batch, const at::Device& devi
 
 }  // namespace
 
-speed_path::speed_path(const forward_options& opt, const forward_input& in, int64_t new_tokens) : opt_(opt) {
+speed_path::speed_path(const forward_options& opt, const forward_input& in, int64_t new_tokens, const model_config& config)
+    : opt_(opt), neurons_(config.intermediate_size), heads_(config.num_heads) {
   active_ = opt.kernels != nullptr && opt.cache != nullptr && new_tokens == 1;
   if (!active_) return;
   if (opt.masks && opt.dynamic_masks) fail("forward: fixed masks and a mask source cannot both be given");
@@ -45,7 +46,7 @@ at::Tensor speed_path::mlp(int64_t layer, const at::Tensor& x) const {
   at::Tensor keep = keep_before(layer, /*mlp=*/true);
   if (!keep.defined()) return {};
   int64_t batch = x.size(0), d = x.size(2);
-  check_keep_mask(keep, batch, 1, keep.size(-1), "MLP neuron", layer);
+  check_keep_mask(keep, batch, 1, neurons_, "MLP neuron", layer);
   at::Tensor rows = x.reshape({batch, d});  // [B, d]
   return by_rows(keep, batch, x.device(), [&](int64_t first, int64_t count, const at::Tensor& kept) {
            return opt_.kernels->mlp(layer, rows.narrow(0, first, count), kept);
@@ -59,7 +60,7 @@ at::Tensor speed_path::attention(int64_t layer, const at::Tensor& x, const at::T
   at::Tensor keep = keep_before(layer, /*mlp=*/false);
   if (!keep.defined()) return {};
   int64_t batch = x.size(0), d = x.size(2);
-  check_keep_mask(keep, batch, 1, keep.size(-1), "attention head", layer);
+  check_keep_mask(keep, batch, 1, heads_, "attention head", layer);
   if (padded_)
     fail("forward: the speed path's attention kernels attend to every cached position, so a batch with padding "
          "cannot use them (layer {} has a head mask)",

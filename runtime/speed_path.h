@@ -11,7 +11,7 @@ namespace harness {
 
 class speed_path {
  public:
-  speed_path(const forward_options& opt, const forward_input& in, int64_t new_tokens);
+  speed_path(const forward_options& opt, const forward_input& in, int64_t new_tokens, const model_config& config);
 
   // Layer `layer`'s MLP output [B, 1, d] from its normalised input x [B, 1, d] through the kernels, or
   // undefined when the MLP runs as usual (not a speed-path step, or no neuron mask for the layer).
@@ -27,6 +27,7 @@ class speed_path {
   at::Tensor keep_before(int64_t layer, bool mlp) const;
 
   const forward_options& opt_;
+  int64_t neurons_ = 0, heads_ = 0;  // F and H: the widths of the MLP and head masks
   bool active_ = false;  // a decode step with kernels
   bool padded_ = false;  // some cached position is padding (the attention kernels would attend to it)
 };

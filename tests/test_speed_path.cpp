@@ -202,6 +202,13 @@ CATCH_TEST_CASE("speed path: what it cannot run is refused with a clear error; p
   at::Tensor left_padded = at::tensor({0, 1, 1, 1, 1, 1, 1, 1}, at::kLong).view({2, 4});
   model->forward({at::arange(1, 9, at::kLong).view({2, 4}), left_padded, {}}, opt);
   CATCH_CHECK(points.saw(hook_point::mlp_act, 1));
+  // A mask of the wrong width is named, as the accuracy path names it.
+  std::vector<layer_mask> narrow_masks = random_masks(c, 0, 1);
+  narrow_masks[1].mlp_keep = at::ones({c.intermediate_size - 1}, at::kBool);
+  opt.masks = &narrow_masks;
+  CATCH_CHECK_THROWS_WITH(model->forward({at::ones({2, 1}, at::kLong), {}, {}}, opt),
+                          Catch::Contains("layer 1: MLP neuron mask has shape [175]; expected [176] or [2, 1, 176]"));
+  opt.masks = &masks;
   // A decode step of a padded batch cannot use the attention kernels.
   at::Tensor padded_step = at::tensor({0, 1, 1, 1, 1, 1, 1, 1, 1, 1}, at::kLong).view({2, 5});
   CATCH_CHECK_THROWS_WITH(model->forward({at::ones({2, 1}, at::kLong), padded_step, {}}, opt),

@@ -73,7 +73,7 @@ class llama_model final : public causal_lm {
     at::Tensor positions = in.position_ids.defined() ? in.position_ids.to(device())
                                                      : default_positions(in.attention_mask, batch, past, t);
     auto [cos, sin] = rope_cos_sin(inv_freq_, positions, dtype_);  // [B, T, hd] each
-    speed_path speed(opt, in, t);
+    speed_path speed(opt, in, t, c);
 
     forward_output out;
     at::Tensor h = at::embedding(embed_tokens_, ids);  // [B, T, d]

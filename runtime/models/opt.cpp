@@ -79,7 +79,7 @@ class opt_model final : public causal_lm {
     at::Tensor ids = in.input_ids.to(device());
     at::Tensor mask = causal_padding_mask(in.attention_mask, batch, past, t, dtype_, device());  // [B, 1, T, S]
     double scaling = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
-    speed_path speed(opt, in, t);
+    speed_path speed(opt, in, t, c);
 
     forward_output out;
     at::Tensor h = at::embedding(embed_tokens_, ids);           // [B, T, e]
