@@ -59,7 +59,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 8 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 9 using 1:2 with linespoints ls 2 title 'predicted', \
-     417.8076295 with lines ls 9 title 'dense'
+     417.8076279 with lines ls 9 title 'dense'
 set title 'tinystories-656k † INVALID, wiki.test'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -68,7 +68,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 10 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 11 using 1:2 with linespoints ls 2 title 'predicted', \
-     958.2997855 with lines ls 9 title 'dense'
+     958.2998013 with lines ls 9 title 'dense'
 unset multiplot
 set terminal pngcairo size 660,2760 font 'Sans,7' fontscale 2.7778 linewidth 2.7778 noenhanced
 set output 'sparsity-ppl.png'
@@ -117,7 +117,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 8 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 9 using 1:2 with linespoints ls 2 title 'predicted', \
-     417.8076295 with lines ls 9 title 'dense'
+     417.8076279 with lines ls 9 title 'dense'
 set title 'tinystories-656k † INVALID, wiki.test'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -126,6 +126,6 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 10 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 11 using 1:2 with linespoints ls 2 title 'predicted', \
-     958.2997855 with lines ls 9 title 'dense'
+     958.2998013 with lines ls 9 title 'dense'
 unset multiplot
 unset output
