@@ -259,8 +259,7 @@ std::vector<task_doc> build_task_docs(const task_spec& t, const std::string& dir
   }
   if (t.kind == kind::partial && shots > 0) fail("task {} is zero-shot only here; use --shots 0", t.name);
   std::vector<mc_item> all = load_items(t, dir);
-  if (t.reader == "gpqa") shuffle_gpqa(all, gpqa_preprocess);
-  if (t.reader == "gpqa_n_shot") shuffle_gpqa(all, strip);
+  if (shuffles_choices(t)) shuffle_gpqa(all, t.reader == "gpqa" ? gpqa_preprocess : strip);
   if (t.reader == "mmlu")
     for (mc_item& item : all) item.question = strip(item.question);
   std::vector<mc_item> items = limited(all, limit, t.reader == "mmlu");

@@ -29,6 +29,7 @@
 #include "experiments/cases/cases.h"
 #include "experiments/result.h"
 #include "kernels/model_kernels.h"
+#include "predictors/labels.h"
 #include "runtime/device.h"
 #include "runtime/placement.h"
 #include "runtime/error.h"
@@ -85,11 +86,8 @@ struct region_observer : forward_observer {
   }
 };
 
-// The keep mask of the K entries of largest score: scores [N] -> [N] bool.
-at::Tensor top_k_keep(const at::Tensor& scores, int64_t k) {
-  at::Tensor flat = scores.to(at::kFloat).cpu();
-  return at::zeros({flat.numel()}, at::kBool).index_fill_(0, std::get<1>(flat.topk(k)), true);
-}
+// The keep mask of the K entries of largest score: scores (any shape, N entries) -> [N] bool on the CPU.
+at::Tensor top_k_keep(const at::Tensor& scores, int64_t k) { return top_k_mask(scores.cpu().reshape({1, -1}), k)[0]; }
 
 // Seconds of one decode step of `next` [1, 1], waiting for the device.
 double timed_step(causal_lm& model, const at::Tensor& next, const forward_options& fwd) {
