@@ -34,16 +34,6 @@ token_request encode_request(const tokenizer& tok, const ll_request& request, bo
 
 namespace {
 
-// One distinct model input and the requests it serves.
-struct score_row {
-  std::vector<int64_t> input;  // context + continuation without its last token (cut from the left)
-  std::vector<size_t> users;   // the requests it serves
-  int64_t span = 0;            // the longest continuation among them: the last `span` positions score
-  bool cut = false;            // cut from the left to the model's positions
-  // The shortest context among the users: the input without its last span - 1 tokens.
-  int64_t prefix_length() const { return static_cast<int64_t>(input.size()) - span + 1; }
-};
-
 std::vector<score_row> distinct_rows(const std::vector<token_request>& requests, int64_t max_length) {
   std::map<std::vector<int64_t>, size_t> row_of;
   std::vector<score_row> rows;
@@ -95,12 +85,6 @@ at::Tensor right_padded(const std::vector<std::vector<int64_t>>& rows) {
   return input;
 }
 
-// Rows that start with the same `shared` tokens (none cut; `shared` within every row's context).
-struct prefix_group {
-  int64_t shared = 0;
-  std::vector<const score_row*> rows;
-};
-
 int64_t common_length(const std::vector<int64_t>& a, const std::vector<int64_t>& b, int64_t limit) {
   int64_t n = 0;
   while (n < limit && a[n] == b[n]) ++n;
@@ -110,33 +94,34 @@ int64_t common_length(const std::vector<int64_t>& a, const std::vector<int64_t>&
 // Rows in token order (rows sharing a prefix are then adjacent), cut into runs that share a prefix: a
 // row joins the run before it when they share at least min(min_shared, the run's prefix, the row's
 // context) tokens -- a whole context (a document's choices) or a long prompt head (a few-shot prompt).
-std::vector<prefix_group> group_by_prefix(std::vector<const score_row*> rows, int64_t min_shared) {
-  std::sort(rows.begin(), rows.end(), [](const score_row* a, const score_row* b) { return a->input < b->input; });
+std::vector<prefix_group> group_by_prefix(const std::vector<score_row>& all, std::vector<size_t> rows, int64_t min_shared) {
+  std::sort(rows.begin(), rows.end(), [&](size_t a, size_t b) { return all[a].input < all[b].input; });
   std::vector<prefix_group> groups;
-  for (const score_row* row : rows) {
+  for (size_t row : rows) {
     if (!groups.empty()) {
       prefix_group& g = groups.back();
-      int64_t limit = std::min(g.shared, row->prefix_length());
-      int64_t common = common_length(g.rows.front()->input, row->input, limit);
+      int64_t limit = std::min(g.shared, all[row].prefix_length());
+      int64_t common = common_length(all[g.rows.front()].input, all[row].input, limit);
       if (common >= std::min(min_shared, limit)) {
         g.shared = common;
         g.rows.push_back(row);
         continue;
       }
     }
-    groups.push_back({row->prefix_length(), {row}});
+    groups.push_back({all[row].prefix_length(), {row}});
   }
   return groups;
 }
 
 // One group: its prefix runs once (its last position predicts the token after it), then its rows,
 // `batch` at a time, continue copies of the prefix's cache with the rest of their inputs, right-padded.
-void score_shared_prefix(causal_lm& model, const prefix_group& group, const std::vector<token_request>& requests,
-                         const scoring_options& options, std::vector<ll_score>& scores, const std::function<void(int64_t)>& done) {
+void score_shared_prefix(causal_lm& model, const scoring_plan& plan, const prefix_group& group,
+                         const std::vector<token_request>& requests, const scoring_options& options,
+                         std::vector<ll_score>& scores, const std::function<void(int64_t)>& done) {
   const int64_t p = group.shared;
-  const std::vector<int64_t>& first_input = group.rows.front()->input;
+  const std::vector<int64_t>& first_input = plan.rows[group.rows.front()].input;
   int64_t capacity = 0;
-  for (const score_row* row : group.rows) capacity = std::max<int64_t>(capacity, static_cast<int64_t>(row->input.size()));
+  for (size_t row : group.rows) capacity = std::max<int64_t>(capacity, static_cast<int64_t>(plan.rows[row].input.size()));
   kv_cache cache = model.make_cache(1, capacity);
   forward_options head;
   head.cache = &cache;
@@ -151,7 +136,7 @@ void score_shared_prefix(causal_lm& model, const prefix_group& group, const std:
     std::vector<std::vector<int64_t>> rests;  // [count] each row's input after the prefix (may be empty)
     bool any = false;
     for (size_t k = 0; k < count; ++k) {
-      const std::vector<int64_t>& input = group.rows[first + k]->input;
+      const std::vector<int64_t>& input = plan.rows[group.rows[first + k]].input;
       rests.emplace_back(input.begin() + p, input.end());
       any = any || !rests.back().empty();
     }
@@ -164,7 +149,7 @@ void score_shared_prefix(causal_lm& model, const prefix_group& group, const std:
       logits = model.forward({right_padded(rests).to(model.device()), {}, {}}, rest).logits;
     }
     for (size_t k = 0; k < count; ++k) {
-      const score_row& row = *group.rows[first + k];
+      const score_row& row = plan.rows[group.rows[first + k]];
       // The positions predicting the last `span` tokens: the rest's last ones, and the prefix's last
       // position when the first scored token directly follows the prefix.
       int64_t length = static_cast<int64_t>(rests[k].size());
@@ -178,20 +163,19 @@ void score_shared_prefix(causal_lm& model, const prefix_group& group, const std:
   }
 }
 
-// Rows run whole, longest first, `batch` at a time, right-padded.
-void score_whole_rows(causal_lm& model, std::vector<const score_row*> rows, const std::vector<token_request>& requests,
+// The plan's whole rows (longest first), `batch` at a time, right-padded.
+void score_whole_rows(causal_lm& model, const scoring_plan& plan, const std::vector<token_request>& requests,
                       const scoring_options& options, std::vector<ll_score>& scores, const std::function<void(int64_t)>& done) {
-  std::stable_sort(rows.begin(), rows.end(), [](const score_row* a, const score_row* b) { return a->input.size() > b->input.size(); });
   const size_t step = static_cast<size_t>(std::max<int64_t>(options.batch, 1));
-  for (size_t first = 0; first < rows.size(); first += step) {
-    size_t count = std::min(step, rows.size() - first);
+  for (size_t first = 0; first < plan.whole.size(); first += step) {
+    size_t count = std::min(step, plan.whole.size() - first);
     std::vector<std::vector<int64_t>> inputs;
-    for (size_t k = 0; k < count; ++k) inputs.push_back(rows[first + k]->input);
+    for (size_t k = 0; k < count; ++k) inputs.push_back(plan.rows[plan.whole[first + k]].input);
     forward_options forward;
     forward.dynamic_masks = options.masks;
     at::Tensor logits = model.forward({right_padded(inputs).to(model.device()), {}, {}}, forward).logits;  // [b, T, V]
     for (size_t k = 0; k < count; ++k) {
-      const score_row& row = *rows[first + k];
+      const score_row& row = plan.rows[plan.whole[first + k]];
       int64_t length = static_cast<int64_t>(row.input.size());
       // Position p predicts token p + 1; the last `span` tokens are predicted by the last span positions.
       score_users(row, log_softmax_cpu(logits[static_cast<int64_t>(k)].narrow(0, length - row.span, row.span)), requests, scores);
@@ -200,30 +184,73 @@ void score_whole_rows(causal_lm& model, std::vector<const score_row*> rows, cons
   }
 }
 
+// Sum of 1..n: the keys n consecutive causal positions attend after none.
+double triangle(double n) { return n * (n + 1) / 2; }
+
 }  // namespace
+
+scoring_plan plan_scoring(const std::vector<token_request>& requests, int64_t max_length, const scoring_options& options) {
+  scoring_plan plan;
+  plan.rows = distinct_rows(requests, max_length);
+  std::vector<size_t> uncut;
+  for (size_t i = 0; i < plan.rows.size(); ++i) (options.share_prefixes && !plan.rows[i].cut ? uncut : plan.whole).push_back(i);
+  for (prefix_group& group : group_by_prefix(plan.rows, uncut, options.min_shared_prefix)) {
+    if (group.rows.size() < 2)
+      plan.whole.push_back(group.rows.front());
+    else
+      plan.groups.push_back(std::move(group));
+  }
+  std::stable_sort(plan.whole.begin(), plan.whole.end(),
+                   [&](size_t a, size_t b) { return plan.rows[a].input.size() > plan.rows[b].input.size(); });
+  return plan;
+}
+
+scoring_work plan_work(const scoring_plan& plan, int64_t batch) {
+  const size_t step = static_cast<size_t>(std::max<int64_t>(batch, 1));
+  scoring_work w;
+  for (const prefix_group& group : plan.groups) {
+    const double p = static_cast<double>(group.shared);
+    w.positions += p;  // the prefix once; only its last position's logits
+    w.keys += triangle(p);
+    w.logit_positions += 1;
+    ++w.forwards;
+    for (size_t first = 0; first < group.rows.size(); first += step) {
+      size_t count = std::min(step, group.rows.size() - first);
+      double width = 0;  // the longest rest in the batch
+      for (size_t k = 0; k < count; ++k)
+        width = std::max(width, static_cast<double>(plan.rows[group.rows[first + k]].input.size()) - p);
+      if (width == 0) continue;
+      w.positions += static_cast<double>(count) * width;
+      w.keys += static_cast<double>(count) * (width * p + triangle(width));
+      w.logit_positions += static_cast<double>(count) * width;
+      ++w.forwards;
+    }
+  }
+  for (size_t first = 0; first < plan.whole.size(); first += step) {
+    size_t count = std::min(step, plan.whole.size() - first);
+    const double width = static_cast<double>(plan.rows[plan.whole[first]].input.size());  // longest first
+    w.positions += static_cast<double>(count) * width;
+    w.keys += static_cast<double>(count) * triangle(width);
+    w.logit_positions += static_cast<double>(count) * width;
+    ++w.forwards;
+  }
+  return w;
+}
 
 scored_requests score_requests(causal_lm& model, const std::vector<token_request>& requests, const scoring_options& options) {
   c10::NoGradGuard no_grad;
-  std::vector<score_row> rows = distinct_rows(requests, model.config().max_position_embeddings);
-  std::vector<const score_row*> whole, uncut;
-  for (const score_row& row : rows) (options.share_prefixes && !row.cut ? uncut : whole).push_back(&row);
+  const scoring_plan plan = plan_scoring(requests, model.config().max_position_embeddings, options);
   scored_requests out;
   out.scores.resize(requests.size());
-  out.rows = static_cast<int64_t>(rows.size());
+  out.rows = static_cast<int64_t>(plan.rows.size());
+  out.shared_prefixes = static_cast<int64_t>(plan.groups.size());
   int64_t done = 0;
   auto progress = [&](int64_t more) {
     done += more;
     if (options.on_rows) options.on_rows(done, out.rows);
   };
-  for (const prefix_group& group : group_by_prefix(uncut, options.min_shared_prefix)) {
-    if (group.rows.size() < 2) {
-      whole.push_back(group.rows.front());
-      continue;
-    }
-    score_shared_prefix(model, group, requests, options, out.scores, progress);
-    ++out.shared_prefixes;
-  }
-  score_whole_rows(model, whole, requests, options, out.scores, progress);
+  for (const prefix_group& group : plan.groups) score_shared_prefix(model, plan, group, requests, options, out.scores, progress);
+  score_whole_rows(model, plan, requests, options, out.scores, progress);
   return out;
 }
 

@@ -49,13 +49,49 @@ struct scored_requests {
   int64_t shared_prefixes = 0;   // prefixes run once and continued by several rows
 };
 
-// Scores every request. A request's input is context + continuation without its last token, cut from
-// the left to the model's max_position_embeddings (as lm-eval does). Requests with identical inputs
-// share one row (MMLU's four one-token answers are one forward). Rows that share a prefix (see
-// scoring_options) and fit whole: one forward of the prefix, then the rest of the rows, `batch` at a
-// time, continuing copies of its cache. Other rows run longest first, `batch` at a time. Rows are
-// padded on the right: with causal attention no real token sees the padding after it, so no mask is
-// needed.
+// One distinct model input and the requests it serves.
+struct score_row {
+  std::vector<int64_t> input;  // context + continuation without its last token (cut from the left)
+  std::vector<size_t> users;   // the requests it serves
+  int64_t span = 0;            // the longest continuation among them: the last `span` positions score
+  bool cut = false;            // cut from the left to the model's positions
+  // The shortest context among the users: the input without its last span - 1 tokens.
+  int64_t prefix_length() const { return static_cast<int64_t>(input.size()) - span + 1; }
+};
+
+// Rows (indices into scoring_plan::rows, none cut) that start with the same `shared` tokens, `shared`
+// within every row's context.
+struct prefix_group {
+  int64_t shared = 0;
+  std::vector<size_t> rows;
+};
+
+// The forward passes that score a list of requests, decided before any runs. A request's input is
+// context + continuation without its last token, cut from the left to the model's positions (as
+// lm-eval does). Requests with identical inputs share one row (MMLU's four one-token answers are one
+// forward). Rows that share a prefix (see scoring_options) and fit whole form a group: one forward of
+// the prefix, then the rest of its rows, `batch` at a time, continuing copies of its cache. Other rows
+// run whole, longest first, `batch` at a time. Rows are padded on the right: with causal attention no
+// real token sees the padding after it, so no mask is needed.
+struct scoring_plan {
+  std::vector<score_row> rows;
+  std::vector<prefix_group> groups;  // two or more rows each
+  std::vector<size_t> whole;         // rows run whole, longest first
+};
+
+// `max_length`: the model's positions (0: no cut).
+scoring_plan plan_scoring(const std::vector<token_request>& requests, int64_t max_length, const scoring_options& options);
+
+// What a plan's forward passes compute, padding included: token positions, the keys those positions
+// attend (summed over positions, per layer and head), and the positions whose logits are computed.
+// scale_check turns it into FLOPs to project a task suite's time at paper scale.
+struct scoring_work {
+  double positions = 0, keys = 0, logit_positions = 0;
+  int64_t forwards = 0;
+};
+scoring_work plan_work(const scoring_plan& plan, int64_t batch);
+
+// Scores every request by the plan plan_scoring makes for this model.
 scored_requests score_requests(causal_lm& model, const std::vector<token_request>& requests,
                                const scoring_options& options = {});
 

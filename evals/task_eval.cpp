@@ -69,21 +69,22 @@ task_result aggregate_task(const task_spec& task, const std::vector<task_doc>& d
   return r;
 }
 
-task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
-                          scoring_mode mode, const scoring_options& options) {
+std::vector<token_request> encode_task_requests(const tokenizer& tok, const std::vector<task_doc>& docs, scoring_mode mode) {
   bool add_bos = mode == scoring_mode::lm_eval && tok.adds_bos_by_default();
   std::vector<token_request> requests;
-  int64_t alone = 0;
   for (const task_doc& doc : docs)
-    for (const ll_request& request : doc.requests) {
-      requests.push_back(encode_request(tok, request, add_bos));
-      alone += requests.back().continuation_alone;
-    }
+    for (const ll_request& request : doc.requests) requests.push_back(encode_request(tok, request, add_bos));
+  return requests;
+}
+
+task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
+                          scoring_mode mode, const scoring_options& options) {
+  std::vector<token_request> requests = encode_task_requests(tok, docs, mode);
   scored_requests scored = score_requests(model, requests, options);
   task_result r = aggregate_task(task, docs, scored.scores, mode);
   r.rows = scored.rows;
   r.shared_prefixes = scored.shared_prefixes;
-  r.continuations_alone = alone;
+  for (const token_request& request : requests) r.continuations_alone += request.continuation_alone;
   return r;
 }
 

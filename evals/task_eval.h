@@ -36,6 +36,9 @@ struct task_result {
   std::vector<doc_record> docs;
 };
 
+// The documents' requests in order, tokenised as `mode` scores them.
+std::vector<token_request> encode_task_requests(const tokenizer& tok, const std::vector<task_doc>& docs, scoring_mode mode);
+
 // Batching, prefix sharing, sparse masks and progress as `options` say (evals/loglikelihood.h).
 task_result evaluate_task(causal_lm& model, const tokenizer& tok, const task_spec& task, const std::vector<task_doc>& docs,
                           scoring_mode mode, const scoring_options& options);

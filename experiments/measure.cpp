@@ -56,11 +56,20 @@ void reset_peak_rss() {
   if (!clear.flush()) fail("/proc/self/clear_refs: cannot reset the peak resident size");
 }
 
-uint64_t peak_rss_bytes() {
+namespace {
+
+// A "Name:  1234 kB" line of /proc/self/status, in bytes.
+uint64_t status_bytes(const std::string& name) {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "VmHWM:  1234 kB"
-  fail("/proc/self/status: no VmHWM line");
+    if (line.rfind(name + ":", 0) == 0) return std::stoull(line.substr(name.size() + 1)) * 1024;
+  fail("/proc/self/status: no {} line", name);
 }
+
+}  // namespace
+
+uint64_t peak_rss_bytes() { return status_bytes("VmHWM"); }
+
+uint64_t rss_bytes() { return status_bytes("VmRSS"); }
 
 }  // namespace harness

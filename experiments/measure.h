@@ -1,6 +1,8 @@
 // measure.h: peak resident memory and wall time of work done here or in a child process. A child's peak
-// is getrusage's ru_maxrss of the waited-for child (pages it touched, mapped files included); this
-// process's is VmHWM, which reset_peak_rss() sets back to the current size (Linux >= 4.0).
+// is getrusage's ru_maxrss of the waited-for child (pages it touched, mapped files included). It also
+// counts the anonymous memory the child inherits from this process by fork until it execs, so it never
+// reads below this process's resident size at the fork (rss_bytes()): keep this process small while it
+// measures. This process's peak is VmHWM, which reset_peak_rss() sets back to the current size (Linux >= 4.0).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -22,5 +24,6 @@ std::string self_executable();
 
 void reset_peak_rss();
 uint64_t peak_rss_bytes();
+uint64_t rss_bytes();  // VmRSS: resident now
 
 }  // namespace harness

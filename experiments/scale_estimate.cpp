@@ -22,15 +22,17 @@ uint64_t parameter_count(const model_config& c) {
   return embeddings + projections + layers * per_layer + final_norm;
 }
 
-double forward_flops_per_token(const model_config& c, double context) {
+double forward_flops(const model_config& c, double positions, double keys, double logit_positions) {
   const double d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, layers = c.num_layers;
   const double q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
   const double mlp_matrices = c.arch == model_arch::llama ? 3 : 2;
-  double per_layer = 2 * (d * q + 2 * d * kv + q * d + mlp_matrices * d * f)  // projections
-                     + 4 * q * context;                                       // Q K^T and P V
-  double head = 2 * v * (c.has_projections() ? c.word_embed_proj_dim : d);
-  return layers * per_layer + head;
+  double projections = 2 * (d * q + 2 * d * kv + q * d + mlp_matrices * d * f);  // per position and layer
+  double attention = 4 * q;                                                      // Q K^T and P V, per key
+  double head = 2 * v * (c.has_projections() ? c.word_embed_proj_dim : d);       // per logit position
+  return layers * (projections * positions + attention * keys) + head * logit_positions;
 }
+
+double forward_flops_per_token(const model_config& c, double context) { return forward_flops(c, 1, context, 1); }
 
 uint64_t forward_working_bytes(const model_config& c, int64_t batch, int64_t seqlen, int64_t elem_bytes,
                                int64_t kept_hidden_states) {

@@ -12,8 +12,12 @@ namespace harness {
 // Elements of every weight the forward reads (a tied head counted once).
 uint64_t parameter_count(const model_config& c);
 
-// Multiply-adds x 2 per token through every layer and the LM head, with `context` keys attended (for a
-// causal window of T tokens the mean is (T + 1) / 2).
+// Multiply-adds x 2 of forward passes that compute `positions` token positions through every layer,
+// attending `keys` keys in all (summed over those positions), and the LM head at `logit_positions`.
+double forward_flops(const model_config& c, double positions, double keys, double logit_positions);
+
+// The same per token, with `context` keys attended (for a causal window of T tokens the mean is
+// (T + 1) / 2) and the LM head.
 double forward_flops_per_token(const model_config& c, double context);
 
 // The largest working set of one forward of [batch, seqlen] tokens, beyond the weights, with elements of

@@ -27,6 +27,23 @@ uint64_t kernel_copy_elements(const model_config& c) {
           2 * static_cast<uint64_t>(c.hidden_size * (c.num_heads + c.num_kv_heads) * c.head_dim));
 }
 
+scoring_work scaled(scoring_work w, double times) {
+  w.positions *= times;
+  w.keys *= times;
+  w.logit_positions *= times;
+  w.forwards = static_cast<int64_t>(static_cast<double>(w.forwards) * times);
+  return w;
+}
+
+// "N documents of the suite", and which tasks were left out for want of data.
+std::string counted(const suite_workload& suite) {
+  std::string text = std::to_string(suite.docs) + " documents";
+  if (suite.missing.empty()) return text;
+  text += "; not counted, no data:";
+  for (const std::string& task : suite.missing) text += " " + task;
+  return text;
+}
+
 scale_stage stage(std::string case_name, std::vector<std::string> options, forward_shape check) {
   scale_stage s;
   s.case_name = std::move(case_name);
@@ -38,7 +55,7 @@ scale_stage stage(std::string case_name, std::vector<std::string> options, forwa
 }  // namespace
 
 std::vector<scale_stage> scale_stages(const model_config& c, const std::string& dejavu_case, int64_t tokens,
-                                      const std::string& work, const paper_texts& texts) {
+                                      const std::string& work, const paper_data& data) {
   const std::string t = str(tokens), runs = work + "/runs";
   const double d = static_cast<double>(c.hidden_size), r = dejavu_rank, layers = static_cast<double>(c.num_layers);
   const bool kv_groups = c.arch == model_arch::llama;  // llama_sparse labels GQA groups; opt_baseline heads
@@ -77,20 +94,23 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   double levels = 1 + dejavu_mask_kinds * (dejavu_mlp_levels + dejavu_head_levels);
   double predicted_levels = dejavu_mlp_levels + dejavu_head_levels;
   dejavu.paper_forward_tokens = dejavu_rows                                                   // recording
-                                + levels * static_cast<double>(texts.eval_tokens)            // perplexities
+                                + levels * static_cast<double>(data.eval_tokens)            // perplexities
                                 + levels * 2 * dejavu_error_windows * paper_seqlen;          // layer errors
   dejavu.paper_context = window_context;
+  dejavu.paper_scoring = scaled(data.dejavu_tasks.work, levels);  // the zero-shot tasks at every level
   double train_rows = dejavu_rows * (1 - dejavu_test_fraction) * dejavu_epochs;
+  double predicted_positions = predicted_levels * (static_cast<double>(data.eval_tokens) + data.dejavu_tasks.work.positions);
   dejavu.paper_other_flops =
       6 * train_rows * layers * (dejavu_mlp_inputs * mlp_predictor + dejavu_head_inputs * head_predictor)  // training
-      + predicted_levels * static_cast<double>(texts.eval_tokens) * 2 * layers * (mlp_predictor + head_predictor);
+      + predicted_positions * 2 * layers * (mlp_predictor + head_predictor);                              // inference
   dejavu.paper_disk_bytes =
       recording_bytes(c, dejavu_rows) +
       static_cast<uint64_t>(layers * 4 * (dejavu_mlp_inputs * mlp_predictor + dejavu_head_inputs * head_predictor));
   dejavu.projection_note =
-      "time, a FLOP lower bound: recording, 20 epochs of every predictor (no early stop), the sweep's perplexities "
-      "and layer errors; not included: zero-shot scoring at each level, reading the recording back from disk (each "
-      "predictor reads its input and labels once), small-kernel overheads";
+      "time, a FLOP lower bound: recording, 20 epochs of every predictor (no early stop), the sweep's perplexities, "
+      "layer errors and zero-shot scoring (" + counted(data.dejavu_tasks) + ") at every level; not included: reading "
+      "the recording back from disk (each predictor reads its input and labels once), the timed decode steps, "
+      "small-kernel overheads";
   stages.push_back(dejavu);
 
   for (const char* task_case : {"zero_shot", "few_shot"}) {
@@ -99,7 +119,10 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
                               {task_batch, 0, 0});
     tasks.in_paper = true;
     tasks.paper = {task_batch, std::min<int64_t>(paper_seqlen, c.max_position_embeddings), 0};
-    tasks.projection_note = "memory bounded by 8 rows of the full context; time depends on the task data, not projected";
+    const suite_workload& suite = few ? data.few_shot : data.zero_shot;
+    tasks.paper_scoring = suite.work;
+    tasks.projection_note = "memory bounded by 8 rows of the full context; time, a FLOP lower bound: the forward passes "
+                            "that score " + counted(suite) + " (shared prefixes once, padding included)";
     stages.push_back(tasks);
   }
 

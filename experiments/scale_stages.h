@@ -1,11 +1,13 @@
 // scale_stages.h: what scale_check runs for one model -- each case of the paper on a few hundred tokens
 // (its options for the check) -- and the shape of the same case's paper preset, which the projection uses:
-// tokens per forward pass, forward tokens in all, other FLOPs, and the disk it writes.
+// tokens per forward pass, the forward passes in all, other FLOPs, and the disk it writes. A stage with
+// neither forward tokens nor scoring passes has no time projection.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "experiments/task_workload.h"
 #include "runtime/model_config.h"
 
 namespace harness {
@@ -27,16 +29,19 @@ struct scale_stage {
   uint64_t resident_model_elements = 0;
   bool in_paper = false;             // `make paper` runs this case; the fields below describe its preset
   forward_shape paper;
-  double paper_forward_tokens = 0;   // tokens through full forward passes; 0 = not projected
-  double paper_context = 0;          // mean keys attended per token in those passes
+  double paper_forward_tokens = 0;   // tokens through full forward passes (windows) ...
+  double paper_context = 0;          // ... and the mean keys each attends
+  scoring_work paper_scoring;        // forward passes that score task requests
   double paper_other_flops = 0;      // predictor training and inference
   uint64_t paper_disk_bytes = 0;     // written beyond the checkpoint (activations, predictors)
   std::string projection_note;       // what the time projection leaves out, or why there is none
 };
 
-// Tokens of the paper's perplexity texts under the model's tokenizer (WikiText-2 test, C4 slice).
-struct paper_texts {
+// The paper's data under one model: tokens of the perplexity texts (WikiText-2 test, C4 slice) and the
+// task suites of zero_shot, few_shot and the DejaVu sweep (scored at every sparsity level).
+struct paper_data {
   int64_t eval_tokens = 0;
+  suite_workload zero_shot, few_shot, dejavu_tasks;
 };
 
 // The stages for a model of config `c`: forward_check first (its peak is the baseline the others'
@@ -44,6 +49,6 @@ struct paper_texts {
 // opt_baseline or llama_sparse), zero_shot, few_shot, kascade and trace. `tokens` sizes the check
 // (window, recorded rows per document); `work` holds its units.
 std::vector<scale_stage> scale_stages(const model_config& c, const std::string& dejavu_case, int64_t tokens,
-                                      const std::string& work, const paper_texts& texts);
+                                      const std::string& work, const paper_data& data);
 
 }  // namespace harness

@@ -19,7 +19,7 @@ fi
 grep -q "unknown paper model 'opt-7b' (known: Llama-3.2-3B" "$work/bad.err"
 "$harness" run scale_check --models "$work/tiny-llama/config.json" --shards 2 --tokens 64 --keep true \
   --llama-tokenizer "$src/../shared/data/tokenizers/llama3-hf" --opt-tokenizer "$src/../shared/data/tokenizers/gpt2" \
-  --work "$work/sc" --out "$work/results" > "$work/out.txt"
+  --task-data "$src/data/eval" --work "$work/sc" --out "$work/results" > "$work/out.txt"
 cat "$work/out.txt"
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work/results/scale_check"
 "$python" - "$work" <<'PY'
@@ -46,7 +46,18 @@ assert list(projected) == ["drift", "llama_sparse", "zero_shot", "few_shot", "ka
 for p in projected.values():
     assert p["gpu_memory_bytes_estimated"] > 2 * model["parameters"] and p["fits"], p
 assert projected["llama_sparse"]["gpu_hours_estimated"] > projected["drift"]["gpu_hours_estimated"] > 0
-assert projected["zero_shot"]["gpu_hours_estimated"] is None
+# The task cases are timed by the passes that score the (shipped slices of the) task data; GPQA has none.
+assert doc["metrics"]["task_data"]["missing"] == {"zero_shot": [], "few_shot": ["gpqa_diamond_n_shot"], "dejavu": []}, doc["metrics"]["task_data"]
+assert any(k.startswith("task_data:few_shot:mmlu") for k in doc["inputs"]), list(doc["inputs"])
+for name in ("zero_shot", "few_shot"):
+    p = projected[name]
+    assert p["gpu_hours_estimated"] > 0 and p["task_scoring"]["positions"] > 0 and p["task_scoring"]["forward_passes"] > 0, p
+    assert p["task_scoring"]["keys"] > p["task_scoring"]["positions"], p
+assert "not counted, no data: gpqa_diamond_n_shot" in projected["few_shot"]["note"], projected["few_shot"]["note"]
+# MMLU's 5-shot prompts are far longer than the zero-shot tasks' contexts.
+assert projected["few_shot"]["task_scoring"]["keys"] / projected["few_shot"]["task_scoring"]["positions"] > \
+       projected["zero_shot"]["task_scoring"]["keys"] / projected["zero_shot"]["task_scoring"]["positions"]
+assert projected["llama_sparse"]["task_scoring"]["positions"] > 0
 papers = {m["name"]: m for m in doc["metrics"]["paper_models"]}
 assert len(papers) == 10 and papers["Llama-3.1-8B"]["parameters"] == 8030261248
 big = {p["case"]: p for p in papers["opt-66b"]["paper_projection"]}

@@ -93,6 +93,9 @@ CATCH_TEST_CASE("scale estimate: FLOPs per token count every layer matrix and th
     // Each attended key costs Q.K and P.V: 4 x heads x head_dim per layer.
     CATCH_REQUIRE(forward_flops_per_token(c, 10) - forward_flops_per_token(c, 0) ==
                   10.0 * 4 * c.num_heads * c.head_dim * c.num_layers);
+    // Passes that score tasks: positions through the layers, keys in all, the head where logits are taken.
+    CATCH_REQUIRE(forward_flops(c, 3, 20, 1) == 3 * 2.0 * static_cast<double>(n.layer_matrices) +
+                                                    20.0 * 4 * c.num_heads * c.head_dim * c.num_layers + head);
   }
 }
 
@@ -145,8 +148,13 @@ CATCH_TEST_CASE("measure: a child's exit status wall time and peak memory", "[sc
 
 CATCH_TEST_CASE("scale stages: the paper cases and what each keeps resident", "[scale]") {
   model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
-  paper_texts texts{1000};
-  std::vector<scale_stage> stages = scale_stages(c, "llama_sparse", 256, "/tmp/work", texts);
+  paper_data data;
+  data.eval_tokens = 1000;
+  data.zero_shot.work = {5000, 90000, 4000, 12};
+  data.few_shot.work = {7000, 2e6, 100, 30};
+  data.few_shot.missing = {"gpqa_diamond_n_shot"};
+  data.dejavu_tasks.work = {300, 9000, 200, 5};
+  std::vector<scale_stage> stages = scale_stages(c, "llama_sparse", 256, "/tmp/work", data);
   std::vector<std::string> names, paper;
   for (const scale_stage& s : stages) {
     names.push_back(s.case_name);
@@ -167,4 +175,10 @@ CATCH_TEST_CASE("scale stages: the paper cases and what each keeps resident", "[
   // scoring the texts and 4 windows of layer errors twice.
   CATCH_REQUIRE(stages[3].paper_forward_tokens == 400000.0 + 15 * 1000.0 + 15 * 2 * 4 * 2048.0);
   CATCH_REQUIRE(stages[3].paper_disk_bytes > 300ull << 30);
+  // The task cases are timed by the passes that score their suites; the sweep scores its tasks at each level.
+  CATCH_REQUIRE(stages[4].paper_scoring.keys == 90000);
+  CATCH_REQUIRE(stages[5].paper_scoring.positions == 7000);
+  CATCH_REQUIRE(stages[5].projection_note.find("not counted, no data: gpqa_diamond_n_shot") != std::string::npos);
+  CATCH_REQUIRE(stages[3].paper_scoring.positions == 15 * 300.0);
+  CATCH_REQUIRE(stages[3].paper_scoring.logit_positions == 15 * 200.0);
 }

@@ -447,6 +447,40 @@ CATCH_TEST_CASE("loglikelihood: what a shared context feeds the model", "[tasks]
   CATCH_CHECK(std::abs(s.scores[1].logprob - hit) < 1e-5);
 }
 
+CATCH_TEST_CASE("loglikelihood: the plan counts the forward passes scoring runs", "[tasks]") {
+  // Rows: 1 2 3 4 5 (request 0), 1 2 3 4 (requests 1 and 3: one row) and 9 8 7 6 (request 2). The first
+  // two share their whole 4-token context; the third shares nothing and runs whole.
+  std::vector<token_request> requests = {{{1, 2, 3, 4}, {5, 6}}, {{1, 2, 3, 4}, {7}}, {{9, 8}, {7, 6, 5}}, {{1, 2, 3, 4}, {7}}};
+  struct expected {
+    int64_t batch;
+    bool share;
+    double positions, keys, logit_positions;
+    int64_t forwards;
+  };
+  // Shared: the prefix (4 positions, 1 + 2 + 3 + 4 keys, one logit row), the tails 0 and 1 token long
+  // padded to 1 (2 positions, each attending 4 cached keys and itself), then 9 8 7 6 whole (4 positions).
+  // Whole rows, longest first: one padded batch of 3 x 5, or 2 x 5 and then 1 x 4.
+  for (const expected& e : {expected{8, true, 4 + 2 + 4, 10 + 2 * 5 + 10, 1 + 2 + 4, 3}, expected{8, false, 15, 45, 15, 1},
+                            expected{2, false, 14, 40, 14, 2}}) {
+    CATCH_INFO("batch " << e.batch << " shared " << e.share);
+    next_token_model model(10, 3.0, 0);
+    scored_requests scored = score_requests(model, requests, batch_of(e.batch, e.share));
+    scoring_plan plan = plan_scoring(requests, 0, batch_of(e.batch, e.share));
+    scoring_work w = plan_work(plan, e.batch);
+    CATCH_CHECK(plan.rows.size() == 3);
+    CATCH_CHECK(static_cast<int64_t>(plan.groups.size()) == scored.shared_prefixes);
+    CATCH_CHECK(w.positions == e.positions);
+    CATCH_CHECK(w.keys == e.keys);
+    CATCH_CHECK(w.logit_positions == e.logit_positions);
+    CATCH_CHECK(w.forwards == e.forwards);
+    // What the model was fed: as many passes, and as many positions, as the plan counts.
+    CATCH_CHECK(static_cast<int64_t>(model.seen.size()) == w.forwards);
+    double fed = 0;
+    for (const at::Tensor& input : model.seen) fed += static_cast<double>(input.numel());
+    CATCH_CHECK(fed == w.positions);
+  }
+}
+
 CATCH_TEST_CASE("loglikelihood: left truncation to the model's positions and shared rows", "[tasks]") {
   const int64_t v = 10;
   const double b = 3.0, hit = b - std::log(std::exp(b) + v - 1);

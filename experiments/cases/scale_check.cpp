@@ -3,16 +3,23 @@
 // case of the paper on it on CPU for a few hundred tokens -- each in its own process, measuring wall time,
 // peak resident memory and the disk it writes -- then projects each paper preset onto a named GPU: memory
 // (the bf16 weights plus the estimated working set, whose estimate is set beside what the CPU run measured),
-// disk, and time from FLOPs at an assumed utilisation. Projections are estimates and are labelled so.
+// disk, and time from FLOPs at an assumed utilisation: of the windows the cases run, and of the forward
+// passes that score the paper's task data as the task cases plan them. Projections are estimates and are
+// labelled so.
+#include <malloc.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "evals/documents.h"
+#include "evals/tasks.h"
 #include "experiments/cases/cases.h"
 #include "experiments/measure.h"
 #include "experiments/paper_models.h"
@@ -20,6 +27,7 @@
 #include "experiments/result.h"
 #include "experiments/scale_estimate.h"
 #include "experiments/scale_stages.h"
+#include "experiments/task_workload.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
@@ -76,6 +84,44 @@ int64_t text_tokens(const tokenizer& tok, const std::vector<std::string>& paths)
   return n;
 }
 
+// How a case's paper run scores its tasks, read from the case's own options (its paper preset where it
+// has one): which tasks, with how many shots, in which mode, how many rows per forward.
+struct suite_run {
+  std::vector<std::string> tasks;
+  int shots = 0;
+  scoring_mode mode = scoring_mode::lm_eval;
+  int64_t batch = 0;
+};
+
+suite_run paper_suite_run(const std::string& case_name) {
+  const experiment_case& c = find_case(case_name);
+  case_args a = resolve_args(c, c.presets.count("paper") ? std::map<std::string, std::string>{{"preset", "paper"}}
+                                                         : std::map<std::string, std::string>{});
+  const bool dejavu = a.all().count("task-mode") > 0;  // the DejaVu cases score zero-shot tasks at each level
+  return {a.get_list("tasks"), dejavu ? 0 : static_cast<int>(a.get_int("shots")),
+          parse_scoring_mode(a.get(dejavu ? "task-mode" : "mode")), a.get_int("batch")};
+}
+
+// The paper's task suites under one tokenizer, tokenised once for every model that uses it.
+struct paper_suites {
+  suite_run zero_shot_run, few_shot_run, dejavu_run;
+  encoded_suite zero_shot, few_shot, dejavu;
+};
+
+paper_suites encode_paper_suites(const tokenizer& tok, const std::string& task_data, const std::string& dejavu_case) {
+  paper_suites p{paper_suite_run("zero_shot"), paper_suite_run("few_shot"), paper_suite_run(dejavu_case), {}, {}, {}};
+  for (auto [run, suite] : {std::pair{&p.zero_shot_run, &p.zero_shot}, {&p.few_shot_run, &p.few_shot}, {&p.dejavu_run, &p.dejavu}})
+    *suite = encode_suite(tok, task_data, run->tasks, run->shots, run->mode);
+  return p;
+}
+
+// The paper's data as the paper presets run it on a model of config `c`.
+paper_data data_for(const model_config& c, int64_t eval_tokens, const paper_suites& p) {
+  const int64_t positions = c.max_position_embeddings;
+  auto plan = [&](const encoded_suite& suite, const suite_run& run) { return plan_suite(suite, run.tasks, positions, run.batch); };
+  return {eval_tokens, plan(p.zero_shot, p.zero_shot_run), plan(p.few_shot, p.few_shot_run), plan(p.dejavu, p.dejavu_run)};
+}
+
 struct gpu_assumption {
   std::string name;
   double memory_gib, tflops, utilisation;
@@ -98,14 +144,50 @@ json project(const model_config& c, const scale_stage& s, const gpu_assumption& 
             {"fits", gib(memory) <= gpu.memory_gib},
             {"disk_bytes_estimated", checkpoint_bf16 + s.paper_disk_bytes},
             {"note", s.projection_note}};
-  if (s.paper_forward_tokens > 0) {
-    double flops = s.paper_forward_tokens * forward_flops_per_token(c, s.paper_context) + s.paper_other_flops;
+  const scoring_work& scoring = s.paper_scoring;
+  if (s.paper_forward_tokens > 0 || scoring.positions > 0) {
+    double flops = s.paper_forward_tokens * forward_flops_per_token(c, s.paper_context) +
+                   forward_flops(c, scoring.positions, scoring.keys, scoring.logit_positions) + s.paper_other_flops;
+    if (scoring.positions > 0)
+      p["task_scoring"] = {{"positions", scoring.positions}, {"keys", scoring.keys}, {"logit_positions", scoring.logit_positions},
+                           {"forward_passes", scoring.forwards}};
     p["flops"] = flops;
     p["gpu_hours_estimated"] = flops / (gpu.tflops * 1e12 * gpu.utilisation) / 3600;
   } else {
     p["gpu_hours_estimated"] = nullptr;
   }
   return p;
+}
+
+// The paper's data under each config (in order): the perplexity texts' tokens, and the task suites, each
+// tokenised once per tokenizer and planned for each config. Records the files it read in `doc`.
+std::vector<paper_data> paper_workloads(const std::vector<model_config>& configs, const tokenizer& llama_tok,
+                                        const tokenizer& opt_tok, const case_args& args, result_document& doc) {
+  const std::vector<std::string> eval_data = args.get_list("eval-data");
+  const std::string task_data = args.get("task-data");
+  const int64_t llama_eval_tokens = text_tokens(llama_tok, eval_data), opt_eval_tokens = text_tokens(opt_tok, eval_data);
+  doc.add_input_files("eval_data", eval_data);
+  doc.metrics()["eval_tokens"] = {{"llama", llama_eval_tokens}, {"opt", opt_eval_tokens}};
+  std::cerr << "scale_check: tokenising the paper's task suites from " << task_data << " (Llama, then OPT tokenizer)\n";
+  const paper_suites llama_suites = encode_paper_suites(llama_tok, task_data, "llama_sparse"),
+                     opt_suites = encode_paper_suites(opt_tok, task_data, "opt_baseline");
+  // The task data each suite read (the Llama tokenizer's encodings; the OPT ones read the same files).
+  json missing = json::object();
+  for (const auto& [label, run, suite] :
+       {std::tuple{"zero_shot", &llama_suites.zero_shot_run, &llama_suites.zero_shot},
+        {"few_shot", &llama_suites.few_shot_run, &llama_suites.few_shot}, {"dejavu", &llama_suites.dejavu_run, &llama_suites.dejavu}}) {
+    for (const encoded_task& t : suite->tasks) {
+      const task_spec& spec = find_task(t.name);
+      doc.add_input_files(fmt::format("task_data:{}:{}", label, t.name),
+                          task_input_files(spec, task_data, run->shots < 0 ? spec.default_shots : run->shots));
+    }
+    missing[label] = suite->missing;
+  }
+  doc.metrics()["task_data"] = {{"dir", task_data}, {"missing", missing}};
+  std::vector<paper_data> data;
+  for (const model_config& c : configs)
+    data.push_back(c.arch == model_arch::llama ? data_for(c, llama_eval_tokens, llama_suites) : data_for(c, opt_eval_tokens, opt_suites));
+  return data;
 }
 
 std::string result_path_in_log(const std::string& log) {
@@ -125,23 +207,28 @@ void run_scale_check(const case_args& args) {
                            args.get_double("utilisation")};
   const tokenizer llama_tok = load_tokenizer(args.get("llama-tokenizer"));
   const tokenizer opt_tok = load_tokenizer(args.get("opt-tokenizer"));
-  const std::vector<std::string> eval_data = args.get_list("eval-data");
-  const paper_texts llama_texts{text_tokens(llama_tok, eval_data)}, opt_texts{text_tokens(opt_tok, eval_data)};
   const std::string self = self_executable();
+  std::vector<stand_in> stand_ins;
+  std::vector<model_config> configs;  // the stand-ins', then every paper model's
+  for (const std::string& entry : args.get_list("models")) {
+    stand_ins.push_back(resolve_stand_in(entry, args.get_int("shards")));
+    configs.push_back(parse_model_config(stand_ins.back().config, entry));
+  }
+  for (const paper_model& m : paper_models()) configs.push_back(parse_model_config(m.config, m.name));
 
   result_document doc(find_case("scale_check"), args);
-  doc.add_input_files("eval_data", eval_data);
   doc.add_input_files("llama_tokenizer", llama_tok.files());
   doc.add_input_files("opt_tokenizer", opt_tok.files());
+  const std::vector<paper_data> data = paper_workloads(configs, llama_tok, opt_tok, args, doc);
+  ::malloc_trim(0);  // the task encodings are gone: hand their memory back before the stages are forked
   doc.set_environment(describe_environment(at::Device(at::kCPU)));
   doc.metrics()["gpu"] = {{"name", gpu.name}, {"memory_gib", gpu.memory_gib}, {"bf16_dense_tflops", gpu.tflops},
                           {"assumed_utilisation", gpu.utilisation}};
-  doc.metrics()["eval_tokens"] = {{"llama", llama_texts.eval_tokens}, {"opt", opt_texts.eval_tokens}};
 
   json models = json::array();
-  for (const std::string& entry : args.get_list("models")) {
-    stand_in m = resolve_stand_in(entry, args.get_int("shards"));
-    model_config c = parse_model_config(m.config, entry);
+  for (size_t k = 0; k < stand_ins.size(); ++k) {
+    const stand_in& m = stand_ins[k];
+    const model_config& c = configs[k];
     const bool llama = c.arch == model_arch::llama;
     const tokenizer& tok = llama ? llama_tok : opt_tok;
     const fs::path dir = work / m.name, logs = work / "logs" / m.name;
@@ -160,9 +247,9 @@ void run_scale_check(const case_args& args) {
                        {"write_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
                        {"peak_rss_bytes", peak_rss_bytes()}};
 
-    std::vector<scale_stage> stages =
-        scale_stages(c, llama ? "llama_sparse" : "opt_baseline", tokens, work.string(), llama ? llama_texts : opt_texts);
+    std::vector<scale_stage> stages = scale_stages(c, llama ? "llama_sparse" : "opt_baseline", tokens, work.string(), data[k]);
     json measured = json::array(), projected = json::array();
+    const uint64_t parent_rss = rss_bytes();  // no stage's measured peak reads below it (experiments/measure.h)
     uint64_t baseline = 0;
     const int64_t elem = dtype == "bf16" ? 2 : 4;
     auto progress = progress_printer("scale_check: " + m.name, "stages");
@@ -218,6 +305,7 @@ void run_scale_check(const case_args& args) {
                       {"config", m.config},
                       {"parameters", parameter_count(c)},
                       {"checkpoint", checkpoint},
+                      {"parent_rss_bytes", parent_rss},
                       {"stages", measured},
                       {"paper_projection", projected}});
   }
@@ -225,12 +313,12 @@ void run_scale_check(const case_args& args) {
 
   // Every paper model, from its config alone (nothing run): what `make paper` needs per case.
   json all = json::array();
-  for (const paper_model& m : paper_models()) {
-    model_config c = parse_model_config(m.config, m.name);
-    bool llama = c.arch == model_arch::llama;
+  for (size_t k = stand_ins.size(); k < configs.size(); ++k) {
+    const paper_model& m = paper_models()[k - stand_ins.size()];
+    const model_config& c = configs[k];
     json cases = json::array();
-    for (const scale_stage& s : scale_stages(c, llama ? "llama_sparse" : "opt_baseline", tokens, work.string(),
-                                             llama ? llama_texts : opt_texts))
+    for (const scale_stage& s : scale_stages(c, c.arch == model_arch::llama ? "llama_sparse" : "opt_baseline", tokens,
+                                             work.string(), data[k]))
       if (s.in_paper) cases.push_back(project(c, s, gpu, parameter_count(c) * 2));
     all.push_back({{"name", m.name}, {"parameters", parameter_count(c)}, {"paper_projection", cases}});
   }
@@ -242,7 +330,7 @@ void run_scale_check(const case_args& args) {
 
 experiment_case scale_check_case() {
   return {"scale_check",
-          1,
+          2,
           "docs/paper.md: GPU memory, disk and time of each paper target (projected), checked on CPU stand-ins",
           "write random-weight stand-ins of paper models, run every case on CPU, measure, project the paper presets",
           {{"models", "Llama-3.2-3B,opt-1.3b", "paper model names (see docs/paper.md) or config.json paths to stand in for"},
@@ -253,6 +341,7 @@ experiment_case scale_check_case() {
            {"opt-tokenizer", "../shared/data/tokenizers/gpt2", "tokenizer copied into OPT stand-ins"},
            {"eval-data", "data/eval/wikitext-2-raw/wiki.test.raw,data/eval/c4/c4-validation-201to400.jsonl",
             "the paper's perplexity texts (their token counts size the sweep's projection)"},
+           {"task-data", "../shared/data/eval", "the paper's task data (laid out as ../shared/data/eval): its documents size the task cases' projections"},
            {"gpu", "NVIDIA H100 80GB HBM3", "the GPU the projection names"},
            {"gpu-memory-gib", "79.6", "its memory (GiB)"},
            {"gpu-tflops", "989", "its dense bf16 peak (TFLOP/s)"},
