@@ -3,6 +3,7 @@
 #include "kernels/head_sparse_attention.h"
 
 #include "runtime/error.h"
+#include "runtime/rope.h"
 #include "runtime/tensor_util.h"
 
 namespace harness {
@@ -29,13 +30,6 @@ void check_cache(const at::Tensor& c, const char* name, const head_sparse_attent
   if (c.scalar_type() != x.scalar_type() || c.device() != x.device() || !c.is_contiguous())
     fail("head-sparse attention: {} must be a contiguous {} tensor on {}", name, dtype_str(x.scalar_type()),
          x.device().str());
-}
-
-// Rotate-half RoPE of x [B, n, hd] with cos/sin [B, hd].
-at::Tensor rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
-  int64_t half = x.size(-1) / 2;
-  at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
 }
 
 }  // namespace
@@ -126,7 +120,7 @@ void write_group_kv(const head_sparse_attention_weights& w, const decode_step& s
   at::Tensor rows = head_rows(g, w.head_dim);                 // [G*hd]
   at::Tensor k = project(step, w.head_dim, w.w_k, w.b_k, rows);  // [B, G, hd]
   at::Tensor v = project(step, w.head_dim, w.w_v, w.b_v, rows);  // [B, G, hd]
-  if (step.cos.defined()) k = rope(k, step.cos, step.sin);
+  if (step.cos.defined()) k = apply_rope(k, step.cos, step.sin);  // [B, n, hd] with [B, hd]
   step.k_cache.select(2, step.past).index_copy_(1, g, k);
   step.v_cache.select(2, step.past).index_copy_(1, g, v);
 }
@@ -140,7 +134,7 @@ at::Tensor head_sparse_attention_reference(const head_sparse_attention_weights& 
   at::Tensor heads = kept_heads.to(device);  // [Hk]
   at::Tensor q_rows = head_rows(heads, hd);  // [Hk*hd]
   at::Tensor q = project(step, hd, w.w_q, w.b_q, q_rows);  // [B, Hk, hd]
-  if (step.cos.defined()) q = rope(q, step.cos, step.sin);
+  if (step.cos.defined()) q = apply_rope(q, step.cos, step.sin);
   write_group_kv(w, step, kept_kv_groups(kept_heads, w.heads, w.kv_heads));
   at::Tensor head_group = at::floor_divide(heads, w.heads / w.kv_heads);                     // [Hk]
   at::Tensor keys = step.k_cache.narrow(2, 0, step.past + 1).index_select(1, head_group);    // [B, Hk, S, hd]

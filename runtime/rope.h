@@ -14,7 +14,8 @@ at::Tensor rope_inv_freq(const model_config& config);
 std::pair<at::Tensor, at::Tensor> rope_cos_sin(const at::Tensor& inv_freq, const at::Tensor& position_ids,
                                                at::ScalarType dtype);
 
-// x [B, H, T, hd] rotated by cos/sin [B, T, hd].
+// x [B, H, T, hd] rotated by cos/sin [B, T, hd] (rotate-half), broadcast over the heads; equally x [B, H, hd]
+// with cos/sin [B, hd] (one decode step).
 at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
 // Rows of a q or k weight [heads * head_size, in] from interleaved RoPE pairs (llama2.c, and llama.cpp's
