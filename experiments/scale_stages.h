@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "experiments/task_workload.h"
+#include "experiments/paper_data.h"
 #include "runtime/model_config.h"
 
 namespace harness {
@@ -35,13 +35,6 @@ struct scale_stage {
   double paper_other_flops = 0;      // predictor training and inference
   uint64_t paper_disk_bytes = 0;     // written beyond the checkpoint (activations, predictors)
   std::string projection_note;       // what the time projection leaves out, or why there is none
-};
-
-// The paper's data under one model: tokens of the perplexity texts (WikiText-2 test, C4 slice) and the
-// task suites of zero_shot, few_shot and the DejaVu sweep (scored at every sparsity level).
-struct paper_data {
-  int64_t eval_tokens = 0;
-  suite_workload zero_shot, few_shot, dejavu_tasks;
 };
 
 // The stages for a model of config `c`: forward_check first (its peak is the baseline the others'
