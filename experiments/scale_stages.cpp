@@ -94,7 +94,7 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   double levels = 1 + dejavu_mask_kinds * (dejavu_mlp_levels + dejavu_head_levels);
   double predicted_levels = dejavu_mlp_levels + dejavu_head_levels;
   dejavu.paper_forward_tokens = dejavu_rows                                                   // recording
-                                + levels * static_cast<double>(data.eval_tokens)            // perplexities
+                                + levels * static_cast<double>(data.eval_tokens)             // perplexities
                                 + levels * 2 * dejavu_error_windows * paper_seqlen;          // layer errors
   dejavu.paper_context = window_context;
   dejavu.paper_scoring = scaled(data.dejavu_tasks.work, levels);  // the zero-shot tasks at every level
