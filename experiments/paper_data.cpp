@@ -1,5 +1,6 @@
 #include "experiments/paper_data.h"
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <tuple>
@@ -10,6 +11,7 @@
 #include "evals/tasks.h"
 #include "experiments/registry.h"
 #include "experiments/task_workload.h"
+#include "runtime/error.h"
 
 namespace harness {
 
@@ -72,6 +74,8 @@ paper_data data_for(const model_config& c, int64_t eval_tokens, const paper_suit
 std::vector<paper_data> paper_workloads(const std::vector<model_config>& configs, const tokenizer& llama_tok,
                                         const tokenizer& opt_tok, const std::vector<std::string>& eval_data,
                                         const std::string& task_data, result_document& doc) {
+  if (!std::filesystem::is_directory(task_data))
+    fail("{}: the task data directory does not exist (laid out as ../shared/data/eval)", task_data);
   const int64_t llama_eval_tokens = text_tokens(llama_tok, eval_data), opt_eval_tokens = text_tokens(opt_tok, eval_data);
   doc.add_input_files("eval_data", eval_data);
   doc.metrics()["eval_tokens"] = {{"llama", llama_eval_tokens}, {"opt", opt_eval_tokens}};

@@ -17,6 +17,11 @@ if "$harness" run scale_check --models opt-7b --work "$work/bad" --out "$work/ba
   echo "an unknown model was accepted"; exit 1
 fi
 grep -q "unknown paper model 'opt-7b' (known: Llama-3.2-3B" "$work/bad.err"
+if "$harness" run scale_check --models "$work/tiny-llama/config.json" --task-data /nonexistent/eval --work "$work/bad" \
+     --out "$work/bad" 2> "$work/bad.err"; then
+  echo "a missing task data directory was accepted"; exit 1
+fi
+grep -q "/nonexistent/eval: the task data directory does not exist" "$work/bad.err"
 "$harness" run scale_check --models "$work/tiny-llama/config.json" --shards 2 --tokens 64 --keep true \
   --llama-tokenizer "$src/../shared/data/tokenizers/llama3-hf" --opt-tokenizer "$src/../shared/data/tokenizers/gpt2" \
   --task-data "$src/data/eval" --work "$work/sc" --out "$work/results" > "$work/out.txt"
