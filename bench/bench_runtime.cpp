@@ -97,7 +97,7 @@ void BM_decode_sparse(benchmark::State& state, const std::string& name) {
   c10::NoGradGuard no_grad;
   bench_model& m = get_model(name);
   const model_config& c = m.model->config();
-  model_kernels kernels(*m.model, m.dir);
+  model_kernels kernels(*m.model);
   auto keep = [](int64_t width, int64_t sparsity_percent) {  // [width] bool, a random (1 - s) of it kept
     int64_t kept = std::max<int64_t>(1, width - width * sparsity_percent / 100);
     return at::zeros({width}, at::kBool).index_fill_(0, at::randperm(width).narrow(0, 0, kept), true);

@@ -20,11 +20,11 @@ constexpr int64_t task_batch = 8;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
-// The sparse kernels' copies of every layer's MLP (gate, up, down or fc1, fc2) and attention (q, k, v, o).
+// The sparse kernels' copies (kernels/model_kernels.h): every layer's down^T (fc2^T) and o^T; they share the
+// model's other weights.
 uint64_t kernel_copy_elements(const model_config& c) {
-  return static_cast<uint64_t>(c.num_layers) *
-         ((c.arch == model_arch::llama ? 3 : 2) * static_cast<uint64_t>(c.hidden_size * c.intermediate_size) +
-          2 * static_cast<uint64_t>(c.hidden_size * (c.num_heads + c.num_kv_heads) * c.head_dim));
+  return static_cast<uint64_t>(c.num_layers) * static_cast<uint64_t>(c.hidden_size) *
+         static_cast<uint64_t>(c.intermediate_size + c.num_heads * c.head_dim);
 }
 
 scoring_work scaled(scoring_work w, double times) {

@@ -23,8 +23,8 @@ struct scale_stage {
   std::vector<std::string> options;  // the check's options besides --model, --device, --dtype and --out
   forward_shape check;               // the check's largest forward (validates the memory estimate)
   // Elements the case keeps beside the model for its whole run, the same in the check and the paper
-  // preset: float32 (the predictors used at inference) and in the model's dtype (the sparse kernels' copy of
-  // the MLP and attention weights in their layout: the trace, and the DejaVu cases' timed decode steps).
+  // preset: float32 (the predictors used at inference) and in the model's dtype (the sparse kernels' copies
+  // of down^T and o^T: the trace, and the DejaVu cases' timed decode steps).
   uint64_t resident_f32_elements = 0;
   uint64_t resident_model_elements = 0;
   bool in_paper = false;             // `make paper` runs this case; the fields below describe its preset

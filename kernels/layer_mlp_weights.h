@@ -1,15 +1,13 @@
-// layer_mlp_weights.h: one decoder layer's MLP weights read from a Hugging Face checkpoint and prepared
-// for the sparse MLP kernels (sparse_mlp.h): Llama's gate/up/down_proj or OPT's fc1/fc2, with biases
-// when the checkpoint has them.
+// layer_mlp_weights.h: one decoder layer's MLP weights, taken from a loaded model and prepared for the
+// sparse MLP kernels (sparse_mlp.h): Llama's gate/up/down_proj or OPT's fc1/fc2, with biases when the
+// model has them. gate/up and fc1 are the model's own tensors; down^T and fc2^T are copies.
 #pragma once
-#include <string>
-
 #include "kernels/sparse_mlp.h"
-#include "runtime/model_config.h"
+#include "runtime/model.h"
 
 namespace harness {
 
-sparse_mlp_weights load_layer_mlp(const std::string& model_dir, const model_config& config, int64_t layer,
-                                  at::ScalarType dtype, const at::Device& device);
+// Refuses a model whose MLP activation the kernels do not compute (OPT: relu; Llama: silu).
+sparse_mlp_weights load_layer_mlp(const causal_lm& model, int64_t layer);
 
 }  // namespace harness

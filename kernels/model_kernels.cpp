@@ -9,12 +9,10 @@
 
 namespace harness {
 
-model_kernels::model_kernels(const causal_lm& model, const std::string& model_dir, dropped_kv dropped)
-    : dropped_(dropped) {
-  const model_config& config = model.config();
-  for (int64_t l = 0; l < config.num_layers; ++l) {
-    mlp_.push_back(load_layer_mlp(model_dir, config, l, model.dtype(), model.layer_device(l)));
-    attention_.push_back(load_layer_attention(model_dir, config, l, model.dtype(), model.layer_device(l)));
+model_kernels::model_kernels(const causal_lm& model, dropped_kv dropped) : dropped_(dropped) {
+  for (int64_t l = 0; l < model.config().num_layers; ++l) {
+    mlp_.push_back(load_layer_mlp(model, l));
+    attention_.push_back(load_layer_attention(model, l));
   }
 }
 

@@ -1,7 +1,8 @@
 // model_kernels.h: the decode kernels (runtime/decode_kernels.h) of a whole model, for the forward's speed
 // path: every layer's MLP prepared for the sparse MLP kernel and its attention for the head-sparse one,
-// each on its layer's device (a second copy of those weights, in the kernels' layout), run by the CPU or
-// CUDA variant as that device is.
+// each on its layer's device, run by the CPU or CUDA variant as that device is. They share the model's
+// gate/up (fc1) and q/k/v tensors; down^T (fc2^T) and o^T, transposed so a kept neuron's or head's
+// columns are contiguous rows, are copies: d x (F + H x hd) elements per layer.
 #pragma once
 #include <string>
 #include <vector>
@@ -20,8 +21,7 @@ enum class dropped_kv { write, skip };
 
 class model_kernels final : public decode_kernels {
  public:
-  // Reads the layers of `model`, loaded from model_dir, again in the kernels' layout.
-  model_kernels(const causal_lm& model, const std::string& model_dir, dropped_kv dropped = dropped_kv::write);
+  explicit model_kernels(const causal_lm& model, dropped_kv dropped = dropped_kv::write);
 
   at::Tensor mlp(int64_t layer, const at::Tensor& x, const at::Tensor& kept) override;
   at::Tensor attention(int64_t layer, const decode_step& step, const at::Tensor& kept) override;

@@ -216,7 +216,7 @@ CATCH_TEST_CASE("head-sparse attention: a checkpoint's layer through load_layer_
     std::vector<int64_t> all(static_cast<size_t>(c.num_heads));
     for (int64_t h = 0; h < c.num_heads; ++h) all[static_cast<size_t>(h)] = h;
     for (int64_t l = 0; l < c.num_layers; ++l) {
-      head_sparse_attention_weights w = load_layer_attention(dir, c, l, at::kFloat, at::Device(at::kCPU));
+      head_sparse_attention_weights w = load_layer_attention(*model, l);
       decode_step step;
       step.x = rec.in.at(l).reshape({1, -1});
       if (cos.defined()) {

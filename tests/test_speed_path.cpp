@@ -12,10 +12,14 @@
 #include <set>
 
 #include <c10/core/GradMode.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "kernels/layer_attention_weights.h"
+#include "kernels/layer_mlp_weights.h"
 #include "kernels/model_kernels.h"
+#include "kernels/model_weight.h"
 #include "predictors/mask_sources.h"
 #include "runtime/model.h"
 #include "tests/test_support.h"
@@ -35,7 +39,7 @@ struct model_with_kernels {
   std::unique_ptr<model_kernels> kernels;
   explicit model_with_kernels(const std::string& name, dropped_kv dropped = dropped_kv::write)
       : model(load_model(model_path(name), at::kFloat, at::Device(at::kCPU))),
-        kernels(std::make_unique<model_kernels>(*model, model_path(name), dropped)) {}
+        kernels(std::make_unique<model_kernels>(*model, dropped)) {}
 };
 
 // Per layer, a random keep of about half the neurons and heads: shared [W] (rows = 0) or per row [B, 1, W].
@@ -110,7 +114,7 @@ CATCH_TEST_CASE("speed path: decode steps through the sparse kernels equal the m
       CATCH_INFO(name << " on " << device.str() << (rows == 0 ? ", shared masks" : ", per-row masks"));
       auto model = load_model(model_path(name), at::kFloat, device);
       const model_config& c = model->config();
-      model_kernels kernels(*model, model_path(name));
+      model_kernels kernels(*model);
       std::vector<layer_mask> masks = random_masks(c, rows, 7);
       at::Tensor prompt = at::arange(3, 15, at::kLong).view({2, 6});  // [B = 2, 6]
       forward_options accuracy, speed;
@@ -185,6 +189,39 @@ CATCH_TEST_CASE("speed path: dropped KV groups can be left unwritten as DejaVu's
   CATCH_CHECK_THROWS_WITH(parse_dropped_kv("drop"), Catch::Contains("'drop' is not write or skip"));
 }
 
+CATCH_TEST_CASE("speed path: the kernels share the model's weights except the transposed down and o", "[speed_path]") {
+  for (const char* name : {"tiny-llama3", "tiny-opt"}) {
+    CATCH_INFO(name);
+    auto model = load_model(model_path(name), at::kFloat, at::Device(at::kCPU));
+    const model_config& c = model->config();
+    const bool opt = c.arch == model_arch::opt;
+    const int64_t d = c.hidden_size, f = c.intermediate_size, q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
+    for (int64_t l = 0; l < c.num_layers; ++l) {
+      auto same = [&](const at::Tensor& t, const std::string& name, std::vector<int64_t> shape) {
+        return t.data_ptr() == model_weight(*model, fmt::format("layers.{}.{}", l, name), shape).data_ptr();
+      };
+      sparse_mlp_weights m = load_layer_mlp(*model, l);
+      CATCH_CHECK(same(m.w_in, opt ? "fc1.weight" : "mlp.gate_proj.weight", {f, d}));
+      if (!opt) CATCH_CHECK(same(m.w_up, "mlp.up_proj.weight", {f, d}));
+      at::Tensor down = model_weight(*model, fmt::format("layers.{}.{}", l, opt ? "fc2.weight" : "mlp.down_proj.weight"), {d, f});
+      CATCH_CHECK(m.w_out_t.data_ptr() != down.data_ptr());
+      CATCH_CHECK(m.w_out_t.equal(down.t()));
+      head_sparse_attention_weights a = load_layer_attention(*model, l);
+      CATCH_CHECK(same(a.w_q, "self_attn.q_proj.weight", {q, d}));
+      CATCH_CHECK(same(a.w_k, "self_attn.k_proj.weight", {kv, d}));
+      CATCH_CHECK(same(a.w_v, "self_attn.v_proj.weight", {kv, d}));
+      at::Tensor o = model_weight(*model, fmt::format("layers.{}.self_attn.{}.weight", l, opt ? "out_proj" : "o_proj"), {d, q});
+      CATCH_CHECK(a.w_o_t.data_ptr() != o.data_ptr());
+      CATCH_CHECK(a.w_o_t.equal(o.t()));
+    }
+    // A name is matched whole after the module prefix, and its shape is checked.
+    CATCH_CHECK_THROWS_WITH(model_weight(*model, "ayers.0.self_attn.q_proj.weight", {q, d}),
+                            Catch::Contains("the model has no weight ayers.0.self_attn.q_proj.weight"));
+    CATCH_CHECK_THROWS_WITH(model_weight(*model, "layers.0.self_attn.q_proj.weight", {d, q + 1}),
+                            Catch::Contains("self_attn.q_proj.weight: shape") && Catch::Contains("the kernels need"));
+  }
+}
+
 CATCH_TEST_CASE("speed path: what it cannot run is refused with a clear error; prefill runs as usual", "[speed_path]") {
   c10::NoGradGuard no_grad;
   model_with_kernels m("tiny-llama3");
@@ -227,7 +264,7 @@ CATCH_TEST_CASE("speed path: what it cannot run is refused with a clear error; p
   j["activation_function"] = "gelu";
   std::ofstream(config) << j.dump();
   auto gelu = load_model((tmp.path() / "gelu").string(), at::kFloat, at::Device(at::kCPU));
-  CATCH_CHECK_THROWS_WITH(model_kernels(*gelu, (tmp.path() / "gelu").string()),
+  CATCH_CHECK_THROWS_WITH(model_kernels(*gelu),
                           Catch::Contains("kernels compute relu but config.json's activation is gelu"));
 }
 

@@ -92,7 +92,7 @@ class dejavu_run {
     std::vector<task_doc> docs;
   };
   std::vector<eval_task> tasks_;  // zero-shot tasks scored at every sparsity level
-  std::unique_ptr<model_kernels> kernels_;  // the speed path's weights, read when first needed
+  std::unique_ptr<model_kernels> kernels_;  // the speed path's weights, prepared when first needed
   nlohmann::json metrics_;
 };
 
@@ -383,7 +383,7 @@ nlohmann::json dejavu_run::decode_latency(const std::string& masks, mask_source*
   if (context < 1) fail("--decode-steps {}: the model's {} positions leave no room for a context", steps, c.max_position_embeddings);
   forward_options opt;
   if (masks == "predicted") {
-    if (!kernels_) kernels_ = std::make_unique<model_kernels>(*model_, args_.get("model"));
+    if (!kernels_) kernels_ = std::make_unique<model_kernels>(*model_);
     opt.dynamic_masks = source;
     opt.kernels = kernels_.get();
   }

@@ -121,7 +121,7 @@ void run_trace(const case_args& args) {
   if (config.max_position_embeddings > 0 && capacity > config.max_position_embeddings)
     fail("trace: --context {} + --warmup {} + 3 + 2 x --repeats {} steps exceed the model's {} positions", context,
          warmup, repeats, config.max_position_embeddings);
-  model_kernels kernels(*model, model_dir, parse_dropped_kv(args.get("dropped-kv")));
+  model_kernels kernels(*model, parse_dropped_kv(args.get("dropped-kv")));
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   kv_cache cache = model->make_cache(1, capacity);
