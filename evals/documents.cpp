@@ -11,4 +11,11 @@ std::vector<std::string> read_documents(const std::string& path) {
   return {read_text_file(path)};
 }
 
+std::string read_joined_documents(const std::string& path) {
+  std::vector<std::string> docs = read_documents(path);
+  std::string text;
+  for (size_t i = 0; i < docs.size(); ++i) text += (i ? "\n\n" : "") + docs[i];
+  return text;
+}
+
 }  // namespace harness

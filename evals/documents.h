@@ -9,4 +9,7 @@ namespace harness {
 
 std::vector<std::string> read_documents(const std::string& path);
 
+// The corpus as one text to score: its documents joined by blank lines (a text file as it is).
+std::string read_joined_documents(const std::string& path);
+
 }  // namespace harness

@@ -22,12 +22,7 @@ using nlohmann::json;
 // Tokens of the perplexity texts as the DejaVu sweep reads them (.jsonl documents joined by blank lines).
 int64_t text_tokens(const tokenizer& tok, const std::vector<std::string>& paths) {
   int64_t n = 0;
-  for (const std::string& path : paths) {
-    std::vector<std::string> docs = read_documents(path);
-    std::string text;
-    for (size_t i = 0; i < docs.size(); ++i) text += (i ? "\n\n" : "") + docs[i];
-    n += static_cast<int64_t>(tok.encode(text, /*add_bos=*/false).size());
-  }
+  for (const std::string& path : paths) n += static_cast<int64_t>(tok.encode(read_joined_documents(path), /*add_bos=*/false).size());
   return n;
 }
 

@@ -404,10 +404,7 @@ nlohmann::json dejavu_run::decode_latency(const std::string& masks, mask_source*
 void dejavu_run::sparse_sweep() {
   // A .jsonl corpus is scored as its documents joined by blank lines; a text file as it is.
   for (const std::string& path : args_.get_list("eval-data")) {
-    std::vector<std::string> docs = read_documents(path);
-    std::string text;
-    for (size_t i = 0; i < docs.size(); ++i) text += (i ? "\n\n" : "") + docs[i];
-    std::vector<int32_t> ids = tok_->encode(text, /*add_bos=*/false);
+    std::vector<int32_t> ids = tok_->encode(read_joined_documents(path), /*add_bos=*/false);
     check_token_ids(ids, model_->config(), path);
     evals_.push_back({path, fs::path(path).stem().string(), std::vector<int64_t>(ids.begin(), ids.end())});
   }
