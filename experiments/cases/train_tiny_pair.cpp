@@ -335,8 +335,9 @@ experiment_case train_tiny_pair_case() {
            {"device", "cpu", "cpu only"},
            {"out", "results", "results directory"}},
           run_pair,
-          // tiny: what shipped (data/models/tiny-pair-*/SOURCE.md); ~12 min for both on 2 busy cores.
-          {{"tiny", {{"wikitext", ""}, {"layers", "2"}, {"seq", "64"}, {"steps", "300"}, {"warmup", "20"}, {"save-every", "25"}}},
+          // tiny: what shipped (data/models/tiny-pair-*/SOURCE.md): 6 layers, so that drift and look-ahead span
+          // several blocks, and 256 positions, enough for the zero-shot prompts.
+          {{"tiny", {{"wikitext", ""}, {"layers", "6"}, {"seq", "256"}, {"batch", "8"}, {"steps", "1200"}}},
            {"smoke", {{"train-docs", "40"}, {"val-docs", "10"}, {"wikitext", ""}, {"layers", "1"}, {"hidden", "32"},
                       {"heads", "2"}, {"kv-heads", "1"}, {"llama-ffn", "64"}, {"seq", "32"}, {"batch", "4"},
                       {"steps", "12"}, {"warmup", "3"}, {"save-every", "4"}, {"models-out", ""}}}}};
