@@ -205,6 +205,19 @@ scoring_plan plan_scoring(const std::vector<token_request>& requests, int64_t ma
   return plan;
 }
 
+scoring_work& scoring_work::operator+=(const scoring_work& other) {
+  positions += other.positions;
+  keys += other.keys;
+  logit_positions += other.logit_positions;
+  forwards += other.forwards;
+  return *this;
+}
+
+scoring_work scoring_work::times(double count) const {
+  return {positions * count, keys * count, logit_positions * count,
+          static_cast<int64_t>(static_cast<double>(forwards) * count)};
+}
+
 scoring_work plan_work(const scoring_plan& plan, int64_t batch) {
   const size_t step = static_cast<size_t>(std::max<int64_t>(batch, 1));
   scoring_work w;

@@ -88,6 +88,8 @@ scoring_plan plan_scoring(const std::vector<token_request>& requests, int64_t ma
 struct scoring_work {
   double positions = 0, keys = 0, logit_positions = 0;
   int64_t forwards = 0;
+  scoring_work& operator+=(const scoring_work& other);  // two plans run one after the other
+  scoring_work times(double count) const;               // the same plan run `count` times
 };
 scoring_work plan_work(const scoring_plan& plan, int64_t batch);
 

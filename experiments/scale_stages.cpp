@@ -27,14 +27,6 @@ uint64_t kernel_copy_elements(const model_config& c) {
          static_cast<uint64_t>(c.intermediate_size + c.num_heads * c.head_dim);
 }
 
-scoring_work scaled(scoring_work w, double times) {
-  w.positions *= times;
-  w.keys *= times;
-  w.logit_positions *= times;
-  w.forwards = static_cast<int64_t>(static_cast<double>(w.forwards) * times);
-  return w;
-}
-
 // "N documents of the suite", and which tasks were left out for want of data.
 std::string counted(const suite_workload& suite) {
   std::string text = std::to_string(suite.docs) + " documents";
@@ -97,7 +89,7 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
                                 + levels * static_cast<double>(data.eval_tokens)             // perplexities
                                 + levels * 2 * dejavu_error_windows * paper_seqlen;          // layer errors
   dejavu.paper_context = window_context;
-  dejavu.paper_scoring = scaled(data.dejavu_tasks.work, levels);  // the zero-shot tasks at every level
+  dejavu.paper_scoring = data.dejavu_tasks.work.times(levels);  // the zero-shot tasks at every level
   double train_rows = dejavu_rows * (1 - dejavu_test_fraction) * dejavu_epochs;
   double predicted_positions = predicted_levels * (static_cast<double>(data.eval_tokens) + data.dejavu_tasks.work.positions);
   dejavu.paper_other_flops =

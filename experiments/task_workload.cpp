@@ -40,11 +40,7 @@ suite_workload plan_suite(const encoded_suite& suite, const std::vector<std::str
       out.missing.push_back(name);
       continue;
     }
-    scoring_work w = plan_work(plan_scoring(task->requests, max_length, options), batch);
-    out.work.positions += w.positions;
-    out.work.keys += w.keys;
-    out.work.logit_positions += w.logit_positions;
-    out.work.forwards += w.forwards;
+    out.work += plan_work(plan_scoring(task->requests, max_length, options), batch);
     out.docs += task->docs;
   }
   return out;
