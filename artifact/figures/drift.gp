@@ -36,23 +36,31 @@ set xtics 1
 unset logscale y
 set yrange [*:*]
 plot 'drift.dat' index 8 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
-     'drift.dat' index 9 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
+     'drift.dat' index 9 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2', \
+     'drift.dat' index 10 using 1:2:3:4 with yerrorlines ls 3 title 'n = 3', \
+     'drift.dat' index 11 using 1:2:3:4 with yerrorlines ls 4 title 'n = 4', \
+     'drift.dat' index 12 using 1:2:3:4 with yerrorlines ls 5 title 'n = 5', \
+     'drift.dat' index 13 using 1:2:3:4 with yerrorlines ls 6 title 'n = 6'
 set title 'tiny-pair-opt'
 set xlabel 'layer l'
 set ylabel 'cos(h_l, h_l+n)'
 set xtics 1
 unset logscale y
 set yrange [*:*]
-plot 'drift.dat' index 10 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
-     'drift.dat' index 11 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
+plot 'drift.dat' index 14 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
+     'drift.dat' index 15 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2', \
+     'drift.dat' index 16 using 1:2:3:4 with yerrorlines ls 3 title 'n = 3', \
+     'drift.dat' index 17 using 1:2:3:4 with yerrorlines ls 4 title 'n = 4', \
+     'drift.dat' index 18 using 1:2:3:4 with yerrorlines ls 5 title 'n = 5', \
+     'drift.dat' index 19 using 1:2:3:4 with yerrorlines ls 6 title 'n = 6'
 set title 'tinystories-656k'
 set xlabel 'layer l'
 set ylabel 'cos(h_l, h_l+n)'
 set xtics 1
 unset logscale y
 set yrange [*:*]
-plot 'drift.dat' index 12 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
-     'drift.dat' index 13 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
+plot 'drift.dat' index 20 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
+     'drift.dat' index 21 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
 unset multiplot
 set terminal pngcairo size 660,1839 font 'Sans,7' fontscale 2.7778 linewidth 2.7778 noenhanced
 set output 'drift.png'
@@ -78,22 +86,30 @@ set xtics 1
 unset logscale y
 set yrange [*:*]
 plot 'drift.dat' index 8 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
-     'drift.dat' index 9 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
+     'drift.dat' index 9 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2', \
+     'drift.dat' index 10 using 1:2:3:4 with yerrorlines ls 3 title 'n = 3', \
+     'drift.dat' index 11 using 1:2:3:4 with yerrorlines ls 4 title 'n = 4', \
+     'drift.dat' index 12 using 1:2:3:4 with yerrorlines ls 5 title 'n = 5', \
+     'drift.dat' index 13 using 1:2:3:4 with yerrorlines ls 6 title 'n = 6'
 set title 'tiny-pair-opt'
 set xlabel 'layer l'
 set ylabel 'cos(h_l, h_l+n)'
 set xtics 1
 unset logscale y
 set yrange [*:*]
-plot 'drift.dat' index 10 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
-     'drift.dat' index 11 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
+plot 'drift.dat' index 14 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
+     'drift.dat' index 15 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2', \
+     'drift.dat' index 16 using 1:2:3:4 with yerrorlines ls 3 title 'n = 3', \
+     'drift.dat' index 17 using 1:2:3:4 with yerrorlines ls 4 title 'n = 4', \
+     'drift.dat' index 18 using 1:2:3:4 with yerrorlines ls 5 title 'n = 5', \
+     'drift.dat' index 19 using 1:2:3:4 with yerrorlines ls 6 title 'n = 6'
 set title 'tinystories-656k'
 set xlabel 'layer l'
 set ylabel 'cos(h_l, h_l+n)'
 set xtics 1
 unset logscale y
 set yrange [*:*]
-plot 'drift.dat' index 12 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
-     'drift.dat' index 13 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
+plot 'drift.dat' index 20 using 1:2:3:4 with yerrorlines ls 1 title 'n = 1', \
+     'drift.dat' index 21 using 1:2:3:4 with yerrorlines ls 2 title 'n = 2'
 unset multiplot
 unset output

@@ -23,17 +23,11 @@ unset logscale y
 set yrange [0:100]
 plot 'recall-by-layer.dat' index 0 using 1:2 with linespoints ls 1 title 'mlp_in', \
      'recall-by-layer.dat' index 1 using 1:2 with linespoints ls 2 title 'attn_in', \
-     'recall-by-layer.dat' index 2 using 1:2 with linespoints ls 3 title 'attn_in-1'
+     'recall-by-layer.dat' index 2 using 1:2 with linespoints ls 3 title 'attn_in-1', \
+     'recall-by-layer.dat' index 3 using 1:2 with linespoints ls 4 title 'attn_in-2', \
+     'recall-by-layer.dat' index 4 using 1:2 with linespoints ls 5 title 'attn_in-3', \
+     'recall-by-layer.dat' index 5 using 1:2 with linespoints ls 6 title 'attn_in-4'
 set title 'tiny-pair-opt † INVALID'
-set xlabel 'layer'
-set ylabel 'MLP predictor recall (%)'
-set xtics 1
-unset logscale y
-set yrange [0:100]
-plot 'recall-by-layer.dat' index 3 using 1:2 with linespoints ls 1 title 'mlp_in', \
-     'recall-by-layer.dat' index 4 using 1:2 with linespoints ls 2 title 'attn_in', \
-     'recall-by-layer.dat' index 5 using 1:2 with linespoints ls 3 title 'attn_in-1'
-set title 'tinystories-656k † INVALID'
 set xlabel 'layer'
 set ylabel 'MLP predictor recall (%)'
 set xtics 1
@@ -41,7 +35,19 @@ unset logscale y
 set yrange [0:100]
 plot 'recall-by-layer.dat' index 6 using 1:2 with linespoints ls 1 title 'mlp_in', \
      'recall-by-layer.dat' index 7 using 1:2 with linespoints ls 2 title 'attn_in', \
-     'recall-by-layer.dat' index 8 using 1:2 with linespoints ls 3 title 'attn_in-1'
+     'recall-by-layer.dat' index 8 using 1:2 with linespoints ls 3 title 'attn_in-1', \
+     'recall-by-layer.dat' index 9 using 1:2 with linespoints ls 4 title 'attn_in-2', \
+     'recall-by-layer.dat' index 10 using 1:2 with linespoints ls 5 title 'attn_in-3', \
+     'recall-by-layer.dat' index 11 using 1:2 with linespoints ls 6 title 'attn_in-4'
+set title 'tinystories-656k † INVALID'
+set xlabel 'layer'
+set ylabel 'MLP predictor recall (%)'
+set xtics 1
+unset logscale y
+set yrange [0:100]
+plot 'recall-by-layer.dat' index 12 using 1:2 with linespoints ls 1 title 'mlp_in', \
+     'recall-by-layer.dat' index 13 using 1:2 with linespoints ls 2 title 'attn_in', \
+     'recall-by-layer.dat' index 14 using 1:2 with linespoints ls 3 title 'attn_in-1'
 unset multiplot
 set terminal pngcairo size 660,1380 font 'Sans,7' fontscale 2.7778 linewidth 2.7778 noenhanced
 set output 'recall-by-layer.png'
@@ -54,17 +60,11 @@ unset logscale y
 set yrange [0:100]
 plot 'recall-by-layer.dat' index 0 using 1:2 with linespoints ls 1 title 'mlp_in', \
      'recall-by-layer.dat' index 1 using 1:2 with linespoints ls 2 title 'attn_in', \
-     'recall-by-layer.dat' index 2 using 1:2 with linespoints ls 3 title 'attn_in-1'
+     'recall-by-layer.dat' index 2 using 1:2 with linespoints ls 3 title 'attn_in-1', \
+     'recall-by-layer.dat' index 3 using 1:2 with linespoints ls 4 title 'attn_in-2', \
+     'recall-by-layer.dat' index 4 using 1:2 with linespoints ls 5 title 'attn_in-3', \
+     'recall-by-layer.dat' index 5 using 1:2 with linespoints ls 6 title 'attn_in-4'
 set title 'tiny-pair-opt † INVALID'
-set xlabel 'layer'
-set ylabel 'MLP predictor recall (%)'
-set xtics 1
-unset logscale y
-set yrange [0:100]
-plot 'recall-by-layer.dat' index 3 using 1:2 with linespoints ls 1 title 'mlp_in', \
-     'recall-by-layer.dat' index 4 using 1:2 with linespoints ls 2 title 'attn_in', \
-     'recall-by-layer.dat' index 5 using 1:2 with linespoints ls 3 title 'attn_in-1'
-set title 'tinystories-656k † INVALID'
 set xlabel 'layer'
 set ylabel 'MLP predictor recall (%)'
 set xtics 1
@@ -72,6 +72,18 @@ unset logscale y
 set yrange [0:100]
 plot 'recall-by-layer.dat' index 6 using 1:2 with linespoints ls 1 title 'mlp_in', \
      'recall-by-layer.dat' index 7 using 1:2 with linespoints ls 2 title 'attn_in', \
-     'recall-by-layer.dat' index 8 using 1:2 with linespoints ls 3 title 'attn_in-1'
+     'recall-by-layer.dat' index 8 using 1:2 with linespoints ls 3 title 'attn_in-1', \
+     'recall-by-layer.dat' index 9 using 1:2 with linespoints ls 4 title 'attn_in-2', \
+     'recall-by-layer.dat' index 10 using 1:2 with linespoints ls 5 title 'attn_in-3', \
+     'recall-by-layer.dat' index 11 using 1:2 with linespoints ls 6 title 'attn_in-4'
+set title 'tinystories-656k † INVALID'
+set xlabel 'layer'
+set ylabel 'MLP predictor recall (%)'
+set xtics 1
+unset logscale y
+set yrange [0:100]
+plot 'recall-by-layer.dat' index 12 using 1:2 with linespoints ls 1 title 'mlp_in', \
+     'recall-by-layer.dat' index 13 using 1:2 with linespoints ls 2 title 'attn_in', \
+     'recall-by-layer.dat' index 14 using 1:2 with linespoints ls 3 title 'attn_in-1'
 unset multiplot
 unset output

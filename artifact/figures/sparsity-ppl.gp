@@ -23,7 +23,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 0 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 1 using 1:2 with linespoints ls 2 title 'predicted', \
-     270.0190974 with lines ls 9 title 'dense'
+     80.35774383 with lines ls 9 title 'dense'
 set title 'tiny-pair-llama † INVALID, wiki.test'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -32,7 +32,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 2 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 3 using 1:2 with linespoints ls 2 title 'predicted', \
-     266.5473125 with lines ls 9 title 'dense'
+     101.9692309 with lines ls 9 title 'dense'
 set title 'tiny-pair-opt † INVALID, c4-validation-201to400'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -41,7 +41,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 4 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 5 using 1:2 with linespoints ls 2 title 'predicted', \
-     276.2751028 with lines ls 9 title 'dense'
+     144.3317613 with lines ls 9 title 'dense'
 set title 'tiny-pair-opt † INVALID, wiki.test'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -50,7 +50,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 6 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 7 using 1:2 with linespoints ls 2 title 'predicted', \
-     262.0209734 with lines ls 9 title 'dense'
+     174.3686194 with lines ls 9 title 'dense'
 set title 'tinystories-656k † INVALID, c4-validation-201to400'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -81,7 +81,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 0 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 1 using 1:2 with linespoints ls 2 title 'predicted', \
-     270.0190974 with lines ls 9 title 'dense'
+     80.35774383 with lines ls 9 title 'dense'
 set title 'tiny-pair-llama † INVALID, wiki.test'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -90,7 +90,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 2 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 3 using 1:2 with linespoints ls 2 title 'predicted', \
-     266.5473125 with lines ls 9 title 'dense'
+     101.9692309 with lines ls 9 title 'dense'
 set title 'tiny-pair-opt † INVALID, c4-validation-201to400'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -99,7 +99,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 4 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 5 using 1:2 with linespoints ls 2 title 'predicted', \
-     276.2751028 with lines ls 9 title 'dense'
+     144.3317613 with lines ls 9 title 'dense'
 set title 'tiny-pair-opt † INVALID, wiki.test'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
@@ -108,7 +108,7 @@ set logscale y
 set yrange [*:*]
 plot 'sparsity-ppl.dat' index 6 using 1:2 with linespoints ls 1 title 'oracle', \
      'sparsity-ppl.dat' index 7 using 1:2 with linespoints ls 2 title 'predicted', \
-     262.0209734 with lines ls 9 title 'dense'
+     174.3686194 with lines ls 9 title 'dense'
 set title 'tinystories-656k † INVALID, c4-validation-201to400'
 set xlabel 'MLP sparsity (% of neurons dropped)'
 set ylabel 'perplexity'
