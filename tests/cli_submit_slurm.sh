@@ -25,10 +25,16 @@ cat > sweep.json <<JSON
 JSON
 units=3
 
-# Waits (120 s at most: CI runs other tests beside it) until job $1 has left the queue, then prints its tasks' states.
+# Waits (120 s at most: CI runs other tests beside it) until job $1 has left the queue, then prints its
+# tasks' states. Only an answer from squeue that lists no task counts: a squeue that failed (the controller
+# slow to answer under load) is asked again.
 wait_for_job() {
+  local queue
   for _ in $(seq 1200); do
-    [ -z "$(squeue -h -j "$1" 2> /dev/null)" ] && { scontrol -o show job "$1" | grep -o 'JobState=[A-Z]*' | sort | uniq -c; return 0; }
+    if queue=$(squeue -h -j "$1" 2> /dev/null) && [ -z "$queue" ]; then
+      scontrol -o show job "$1" | grep -o 'JobState=[A-Z]*' | sort | uniq -c
+      return 0
+    fi
     sleep 0.1
   done
   echo "FAIL: job $1 still queued after 120 s:"; squeue; exit 1
@@ -95,8 +101,13 @@ grep -q "^Summary: $units paired results" diff.md || { echo "FAIL: harness diff 
 # A resubmission after one unit's marker is gone: only that unit goes in.
 first_result=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0])' sweep/done/1.json)
 rm sweep/done/1.json
-# Held (SBATCH_HOLD), so that it is still queued when the sweep is submitted once more below.
-SBATCH_HOLD=1 "$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit2.log
+# Held, so that it is still queued when the sweep is submitted once more below: through an sbatch that
+# adds --hold (Slurm 22.05's sbatch ignores SBATCH_HOLD=1, and an unheld unit may finish before the
+# next submission looks for it).
+mkdir -p hold
+printf '#!/bin/sh\nexec %s --hold "$@"\n' "$(command -v sbatch)" > hold/sbatch
+chmod +x hold/sbatch
+PATH="$PWD/hold:$PATH" "$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit2.log
 cat submit2.log
 grep -q "2 of 3 units are done .*only the other 1 unit (1) is submitted" submit2.log \
   || { echo "FAIL: the resubmission does not say it submits unit 1 only"; exit 1; }
@@ -104,6 +115,8 @@ grep -q -- "--array=1$" sweep/job.sbatch || { echo "FAIL: the resubmitted array 
 job2=$(tail -n 1 submit2.log)
 tasks=$(scontrol -o show job "$job2" | grep -o 'ArrayTaskId=[0-9-]*' | sort -u | tr '\n' ' ')
 [ "$tasks" = "ArrayTaskId=1 " ] || { echo "FAIL: the resubmitted job's tasks are '$tasks', not unit 1 alone"; exit 1; }
+scontrol -o show job "$job2" | grep -q "Reason=JobHeldUser" \
+  || { echo "FAIL: the resubmitted job is not held:"; scontrol -o show job "$job2"; exit 1; }
 # While unit 1 waits in the queue, submitting again leaves it alone: nothing new goes in.
 "$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 > submit-queued.log
 cat submit-queued.log
@@ -111,6 +124,17 @@ grep -q "^1 unit (1) still queued or running in Slurm job $job2: not submitted a
   || { echo "FAIL: the resubmission does not see unit 1 queued in job $job2"; exit 1; }
 grep -q "nothing is submitted" submit-queued.log || { echo "FAIL: a queued unit was submitted again"; exit 1; }
 [ "$(wc -l < sweep/submissions.log)" = 2 ] || { echo "FAIL: a third job was submitted"; cat sweep/submissions.log; exit 1; }
+# A squeue that cannot reach the controller: submit refuses, rather than guess that unit 1 left the queue.
+mkdir -p no-controller
+printf '#!/bin/sh\necho "slurm_load_jobs error: Socket timed out on send/recv operation" >&2\nexit 1\n' > no-controller/squeue
+chmod +x no-controller/squeue
+if PATH="$PWD/no-controller:$PATH" "$harness" submit --sweep sweep.json --dir sweep --out slurm-results --cpus 1 \
+     > submit-no-controller.log 2>&1; then
+  echo "FAIL: submit went ahead without an answer from squeue"; cat submit-no-controller.log; exit 1
+fi
+grep -q "squeue could not say whether job [0-9]* .*Socket timed out" submit-no-controller.log \
+  || { echo "FAIL: the error does not name the job and squeue's message"; cat submit-no-controller.log; exit 1; }
+[ "$(wc -l < sweep/submissions.log)" = 2 ] || { echo "FAIL: a job was submitted without an answer from squeue"; exit 1; }
 scontrol release "$job2"
 wait_for_job "$job2"
 [ -f sweep/done/1.json ] || { echo "FAIL: the resubmitted unit 1 has no done marker"; cat sweep/logs/"${job2}"_1.out; exit 1; }

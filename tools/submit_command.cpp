@@ -61,7 +61,9 @@ fs::path done_marker(const fs::path& dir, size_t index) { return dir / "done" / 
 
 // Units of this sweep that Slurm still holds (pending or running), by unit index -> job id: every job
 // in dir/submissions.log asked of squeue, one array task a line. A job squeue no longer knows (finished
-// long ago) holds none; without squeue on PATH nothing can be known and nothing is returned.
+// long ago: "Invalid job id specified") holds none; any other squeue failure (a controller that does not
+// answer) is an error, since guessing "none" could run a queued unit twice. Without squeue on PATH nothing
+// can be known and nothing is returned.
 std::map<size_t, std::string> queued_units(const fs::path& dir) {
   std::map<size_t, std::string> queued;
   std::string squeue = find_on_path("squeue");
@@ -74,7 +76,12 @@ std::map<size_t, std::string> queued_units(const fs::path& dir) {
   }
   for (const std::string& job : jobs) {
     process_result r = run_process({squeue, "--noheader", "--array", "--format=%i", "--jobs=" + job});
-    if (r.exit_code != 0) continue;
+    if (r.exit_code != 0) {
+      if (r.err.find("Invalid job id specified") != std::string::npos) continue;
+      fail("`harness submit`: squeue could not say whether job {} (in {}) still holds units of this sweep, so "
+           "nothing is submitted (a unit could run twice): squeue exited {}: {}",
+           job, (dir / "submissions.log").string(), r.exit_code, r.err.empty() ? "no message" : r.err.substr(0, r.err.find('\n')));
+    }
     std::istringstream lines(r.out);
     for (std::string id; lines >> id;) {  // "<job>_<task>"
       size_t underscore = id.find('_');
