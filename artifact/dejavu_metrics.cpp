@@ -37,6 +37,17 @@ double mean_over_layers(const result_field& layers, const std::string& metric) {
   return sum / static_cast<double>(list.size());
 }
 
+std::optional<double> mean_topk_jaccard(const result_field& layers) {
+  std::vector<result_field> list = layers.elements();
+  if (list.empty()) layers.reject("has no layers");
+  double sum = 0;
+  for (const result_field& layer : list) {
+    if (!layer.has("topk_jaccard")) return std::nullopt;
+    sum += layer["topk_jaccard"]["value"].number();
+  }
+  return sum / static_cast<double>(list.size());
+}
+
 std::vector<sparse_level> sparse_levels(const result_field& root) {
   std::vector<sparse_level> levels;
   for (const result_field& l : root["metrics"]["sparse_inference"].elements()) {

@@ -3,6 +3,7 @@
 // levels with their perplexities (docs/results.md).
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ std::vector<std::string> ordered_inputs(std::vector<std::string> inputs);
 
 // The mean of each layer's test.<metric> under metrics.predictors.<target>.<input>.
 double mean_over_layers(const result_field& layers, const std::string& metric);
+// The mean of each layer's topk_jaccard.value (MLP predictors, case v3); nullopt when a layer has none.
+std::optional<double> mean_topk_jaccard(const result_field& layers);
 
 struct text_perplexity {
   double perplexity = 0, stderr_ = 0;  // stderr: perplexity * stderr(mean NLL), the delta method

@@ -30,7 +30,8 @@ std::vector<std::string> with_invalid_notes(std::vector<std::string> notes, cons
 
 table_doc recall_table(const render_input& in) {
   table_doc t;
-  t.columns = {{"Model"}, {"Input"}, {"MLP recall", true}, {"MLP precision", true}, {"Heads recall", true}, {"Heads precision", true}};
+  t.columns = {{"Model"}, {"Input"}, {"MLP recall", true}, {"MLP precision", true}, {"MLP top-k Jaccard", true},
+               {"Heads recall", true}, {"Heads precision", true}};
   for (const stored_result* r : dejavu_results(in)) {
     result_field predictors = result_field(*r, in.user())["metrics"]["predictors"];
     std::vector<std::string> inputs;
@@ -40,20 +41,27 @@ table_doc recall_table(const render_input& in) {
       for (const auto& [input, layers] : list) add_unique(inputs, input);
     for (const std::string& input : ordered_inputs(inputs)) {
       table_row row{{cell(r->subject()), cell(input)}, !r->valid()};
-      for (const auto& list : {mlp, heads}) {
-        auto it = std::find_if(list.begin(), list.end(), [&](const auto& m) { return m.first == input; });
-        if (it == list.end()) {
-          row.cells.insert(row.cells.end(), {cell(""), cell("")});
-        } else {
-          row.cells.push_back(cell(percent(mean_over_layers(it->second, "recall"))));
-          row.cells.push_back(cell(percent(mean_over_layers(it->second, "precision"))));
+      for (const auto* list : {&mlp, &heads}) {
+        const bool is_mlp = list == &mlp;
+        auto it = std::find_if(list->begin(), list->end(), [&](const auto& m) { return m.first == input; });
+        if (it == list->end()) {
+          row.cells.insert(row.cells.end(), is_mlp ? 3 : 2, cell(""));
+          continue;
+        }
+        row.cells.push_back(cell(percent(mean_over_layers(it->second, "recall"))));
+        row.cells.push_back(cell(percent(mean_over_layers(it->second, "precision"))));
+        if (is_mlp) {
+          std::optional<double> jaccard = mean_topk_jaccard(it->second);
+          row.cells.push_back(cell(jaccard ? percent(*jaccard) : ""));
         }
       }
       t.rows.push_back(row);
     }
   }
   t.notes = with_invalid_notes({"Each layer's predictor is scored on its held-out test rows; the table gives the mean over "
-                                "layers. Input attn_in-k: the attention input k blocks earlier (look-ahead)."},
+                                "layers. Input attn_in-k: the attention input k blocks earlier (look-ahead). MLP top-k "
+                                "Jaccard: overlap of the predictor's top-k neurons with the layer's true top-k by absolute "
+                                "activation (k as in set stability; results before case v3 have none)."},
                                in);
   return t;
 }

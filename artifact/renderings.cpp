@@ -10,7 +10,7 @@ namespace harness {
 const std::vector<rendering>& all_renderings() {
   static const std::vector<rendering> list = {
       {"recall", "table", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
-       "DejaVu predictor recall and precision (%) on held-out tokens, mean over layers, per predictor input",
+       "DejaVu predictor recall, precision and top-k overlap (%) on held-out tokens, mean over layers, per predictor input",
        recall_table, nullptr},
       {"sparse-ppl", "table", {"opt_baseline", "llama_sparse"}, {"opt_baseline", "llama_sparse"},
        "Perplexity per evaluation text at each sparsity level with dense, oracle and predicted masks",

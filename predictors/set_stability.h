@@ -1,6 +1,7 @@
 // set_stability.h: whether the set of important MLP neurons is stable enough for a predictor to track:
 // the Jaccard overlap |A n B| / |A u B| of the top-k neuron sets (by |act|) of consecutive tokens of
-// the same sequence, from a recorded activation table.
+// the same sequence, from a recorded activation table; and the accumulator of such overlaps that the
+// look-ahead predictors' set overlap (predictors/trainer.h) uses too.
 #pragma once
 #include <vector>
 
@@ -12,6 +13,17 @@ struct jaccard_summary {
   double mean = 0;
   double standard_error = 0;  // of the mean over token pairs
   int64_t pairs = 0;
+};
+
+// Sums per-row Jaccard overlaps of two row-aligned set tables a, b [n, F] (bool; no row empty in both).
+class jaccard_accumulator {
+ public:
+  void add(const at::Tensor& a, const at::Tensor& b, const at::Tensor& counted = {});  // counted [n] bool: rows kept (default all)
+  jaccard_summary result() const;
+
+ private:
+  double sum_ = 0, sum_sq_ = 0;
+  int64_t pairs_ = 0;
 };
 
 // act [N, F] rows in sequence order; sequence_starts: the row where each sequence begins (sorted).

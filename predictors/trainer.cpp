@@ -5,6 +5,7 @@
 
 #include <torch/optim/adamw.h>
 
+#include "predictors/labels.h"
 #include "runtime/error.h"
 #include "runtime/tensor_util.h"
 
@@ -26,6 +27,20 @@ predictor_metrics evaluate_predictor(predictor& net, const at::Tensor& x, const 
   for (int64_t start = begin; start < end; start += batch) {
     int64_t n = std::min(batch, end - start);
     acc.add(net->forward(x.narrow(0, start, n).to(at::kFloat)), labels(target.narrow(0, start, n)));
+  }
+  return acc.result();
+}
+
+jaccard_summary predicted_set_jaccard(predictor& net, const at::Tensor& x, const at::Tensor& target, int64_t begin,
+                                      int64_t end, int64_t k, int64_t batch) {
+  if (k < 1 || k > target.size(1)) fail("predicted_set_jaccard: k = {} outside 1..{}", k, target.size(1));
+  torch::NoGradGuard no_grad;
+  net->eval();
+  jaccard_accumulator acc;
+  for (int64_t start = begin; start < end; start += batch) {
+    int64_t n = std::min(batch, end - start);
+    at::Tensor picked = top_k_mask(net->forward(x.narrow(0, start, n).to(at::kFloat)), k);  // [n, C]
+    acc.add(picked, top_k_mask(target.narrow(0, start, n).abs(), k));
   }
   return acc.result();
 }

@@ -29,6 +29,12 @@ assert [l["layer"] for l in mlp["mlp_in"]] == [0, 1, 2] and [l["layer"] for l in
 for layer in mlp["mlp_in"]:
     assert 0 <= layer["test"]["recall"] <= 1 and layer["test"]["rows"] == 50
     assert set(layer["recall_at_k"]) == {"0.5", "0.9"}
+# Every MLP predictor's top-k set overlap, on its 50 test rows, with set stability's k.
+for layers in mlp.values():
+    for layer in layers:
+        j = layer["topk_jaccard"]
+        assert j["k"] == m["set_stability"]["k"] and j["rows"] == 50 and 0 < j["value"] <= 1 and j["stderr"] >= 0, j
+assert all("topk_jaccard" not in layer for layers in m["predictors"]["heads"].values() for layer in layers)
 levels = [(s["masks"], s["mlp_sparsity"], s["head_sparsity"]) for s in m["sparse_inference"]]
 assert levels == [("dense", 0, 0), ("oracle", 0.5, 0), ("oracle", 0.9, 0), ("oracle", 0, 0.5),
                   ("predicted", 0.5, 0), ("predicted", 0.9, 0), ("predicted", 0, 0.5)], levels

@@ -297,4 +297,33 @@ CATCH_TEST_CASE("set stability: Jaccard of consecutive top-k sets within sequenc
   CATCH_CHECK(two.standard_error == Approx(1.0 / 6));  // sample sd sqrt(1/18) over sqrt(2) pairs
 }
 
+CATCH_TEST_CASE("predicted set Jaccard: the predictor's top-k against the true top-k by |target|", "[predictors]") {
+  // An identity predictor (down = up = I): it scores unit j by x_j, so its top-2 set is x's two largest.
+  torch::manual_seed(1);
+  predictor net(predictor_shape{4, 4, 4, false});
+  {
+    torch::NoGradGuard no_grad;
+    net->down->weight.copy_(at::eye(4));
+    net->up->weight.copy_(at::eye(4));
+  }
+  at::Tensor x = at::tensor({4.f, 3.f, 0.f, 0.f,  // picks {0, 1}
+                             0.f, 1.f, 2.f, 3.f,  // picks {2, 3}
+                             9.f, 0.f, 8.f, 0.f})  // picks {0, 2}
+                     .view({3, 4});
+  // True top-2 by |target|: {0, 1} (J 1), {0, 1} (J 0), {0, 3} (J 1/3); -7 counts by its size.
+  at::Tensor target = at::tensor({1.f, -2.f, 0.f, 0.f,  //
+                                  5.f, 6.f, 0.f, 0.f,   //
+                                  -7.f, 0.f, 0.f, 1.f})
+                          .view({3, 4});
+  jaccard_summary all = predicted_set_jaccard(net, x.to(at::kHalf), target.to(at::kHalf), 0, 3, 2, /*batch=*/2);
+  CATCH_CHECK(all.pairs == 3);
+  CATCH_CHECK(all.mean == Approx((1 + 0 + 1.0 / 3) / 3));
+  jaccard_summary tail = predicted_set_jaccard(net, x, target, 1, 3, 2, 8);  // rows [1, 3) only, as for test rows
+  CATCH_CHECK(tail.pairs == 2);
+  CATCH_CHECK(tail.mean == Approx(1.0 / 6));
+  // Every unit kept: the sets are equal.
+  CATCH_CHECK(predicted_set_jaccard(net, x, target, 0, 3, 4, 8).mean == 1);
+  CATCH_CHECK_THROWS_WITH(predicted_set_jaccard(net, x, target, 0, 3, 5, 8), Catch::Contains("k = 5 outside 1..4"));
+}
+
 }  // namespace harness

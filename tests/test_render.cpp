@@ -33,6 +33,13 @@ json layer(int layer, double recall, double precision) {
   return {{"layer", layer}, {"input", "x"}, {"test", {{"recall", recall}, {"precision", precision}, {"rows", 100}}}};
 }
 
+// An MLP predictor's layer with its top-k set overlap (case v3).
+json layer(int layer_index, double recall, double precision, double jaccard) {
+  json j = layer(layer_index, recall, precision);
+  j["topk_jaccard"] = {{"k", 4}, {"value", jaccard}, {"stderr", 0.01}, {"rows", 100}};
+  return j;
+}
+
 json level(const std::string& masks, double mlp, json perplexity) {
   return {{"masks", masks}, {"mlp_sparsity", mlp}, {"head_sparsity", 0.0}, {"perplexity", perplexity}};
 }
@@ -50,7 +57,7 @@ void write(const fs::path& root, const std::string& rel, const json& doc) {
 // INVALID); drift of opt-tiny; zero_shot and few_shot of opt-tiny.
 void write_results(const fs::path& root) {
   json opt = {{"predictors",
-               {{"mlp", {{"mlp_in", {layer(0, 0.5, 0.25), layer(1, 0.7, 0.35)}}, {"attn_in", {layer(0, 0.4, 0.2), layer(1, 0.6, 0.3)}}}},
+               {{"mlp", {{"mlp_in", {layer(0, 0.5, 0.25), layer(1, 0.7, 0.35)}}, {"attn_in", {layer(0, 0.4, 0.2, 0.3), layer(1, 0.6, 0.3, 0.45)}}}},
                 {"heads", {{"attn_in", {layer(0, 0.9, 0.45), layer(1, 0.7, 0.35)}}, {"attn_in-1", {layer(1, 0.8, 0.5)}}}}}},
               {"sparse_inference",
                {level("dense", 0, {{"wiki", ppl(20, 0.05)}}), level("oracle", 0.5, {{"wiki", ppl(22, 0.1)}}),
@@ -90,29 +97,34 @@ CATCH_TEST_CASE("recall table equals the hand-worked Markdown") {
   harness::test::temp_dir dir("render-recall");
   write_results(dir.path() / "results");
   harness::render("recall", (dir.path() / "results").string(), (dir.path() / "out").string());
-  // Means over layers, in %: opt-tiny mlp_in (0.5+0.7)/2 = 60.0, precision 30.0; llama-tiny's one
-  // attn_in-1 layer 75.0 / 12.5. The older opt-tiny run (a.json) is not read.
+  // Means over layers, in %: opt-tiny mlp_in (0.5+0.7)/2 = 60.0, precision 30.0; its attn_in top-k
+  // Jaccard (0.3+0.45)/2 = 37.5 (mlp_in has none: "-"); llama-tiny's one attn_in-1 layer 75.0 / 12.5.
+  // The older opt-tiny run (a.json) is not read.
   CATCH_CHECK(read(dir.path() / "out/recall.md") ==
-              "Table: DejaVu predictor recall and precision (%) on held-out tokens, mean over layers, per predictor input\n"
+              "Table: DejaVu predictor recall, precision and top-k overlap (%) on held-out tokens, mean over layers, per "
+              "predictor input\n"
               "\n"
-              "| Model | Input | MLP recall | MLP precision | Heads recall | Heads precision |\n"
-              "| --- | --- | ---: | ---: | ---: | ---: |\n"
-              "| llama-tiny\u2020 | attn_in | 30.0 | 50.0 | \u2013 | \u2013 |\n"
-              "| llama-tiny\u2020 | attn_in-1 | 75.0 | 12.5 | \u2013 | \u2013 |\n"
-              "| opt-tiny | mlp_in | 60.0 | 30.0 | \u2013 | \u2013 |\n"
-              "| opt-tiny | attn_in | 50.0 | 25.0 | 80.0 | 40.0 |\n"
-              "| opt-tiny | attn_in-1 | \u2013 | \u2013 | 80.0 | 50.0 |\n"
+              "| Model | Input | MLP recall | MLP precision | MLP top-k Jaccard | Heads recall | Heads precision |\n"
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
+              "| llama-tiny\u2020 | attn_in | 30.0 | 50.0 | \u2013 | \u2013 | \u2013 |\n"
+              "| llama-tiny\u2020 | attn_in-1 | 75.0 | 12.5 | \u2013 | \u2013 | \u2013 |\n"
+              "| opt-tiny | mlp_in | 60.0 | 30.0 | \u2013 | \u2013 | \u2013 |\n"
+              "| opt-tiny | attn_in | 50.0 | 25.0 | 37.5 | 80.0 | 40.0 |\n"
+              "| opt-tiny | attn_in-1 | \u2013 | \u2013 | \u2013 | 80.0 | 50.0 |\n"
               "\n"
               "Each layer's predictor is scored on its held-out test rows; the table gives the mean over layers. Input "
-              "attn_in-k: the attention input k blocks earlier (look-ahead).\n"
+              "attn_in-k: the attention input k blocks earlier (look-ahead). MLP top-k Jaccard: overlap of the "
+              "predictor's top-k neurons with the layer's true top-k by absolute activation (k as in set stability; results "
+              "before case v3 have none).\n"
               "\n"
               "\u2020 INVALID: llama_sparse/llama-tiny/m/run.json: --eval-windows limits the perplexity windows\n");
   std::string tex = read(dir.path() / "out/recall.tex");
-  CATCH_CHECK(tex.find("\\begin{tabular}{llrrrr}\n\\toprule\n"
-                       "Model & Input & MLP recall & MLP precision & Heads recall & Heads precision \\\\\n\\midrule\n"
-                       "llama-tiny$^\\dagger$ & attn\\_in & 30.0 & 50.0 & -- & -- \\\\\n"
-                       " & attn\\_in-1 & 75.0 & 12.5 & -- & -- \\\\\n\\midrule\n"
-                       "opt-tiny & mlp\\_in & 60.0 & 30.0 & -- & -- \\\\\n") != std::string::npos);
+  CATCH_CHECK(tex.find("\\begin{tabular}{llrrrrr}\n\\toprule\n"
+                       "Model & Input & MLP recall & MLP precision & MLP top-k Jaccard & Heads recall & Heads precision \\\\\n\\midrule\n"
+                       "llama-tiny$^\\dagger$ & attn\\_in & 30.0 & 50.0 & -- & -- & -- \\\\\n"
+                       " & attn\\_in-1 & 75.0 & 12.5 & -- & -- & -- \\\\\n\\midrule\n"
+                       "opt-tiny & mlp\\_in & 60.0 & 30.0 & -- & -- & -- \\\\\n"
+                       " & attn\\_in & 50.0 & 25.0 & 37.5 & 80.0 & 40.0 \\\\\n") != std::string::npos);
   CATCH_CHECK(tex.find("$^\\dagger$ INVALID: llama\\_sparse/llama-tiny/m/run.json: -{}-eval-windows limits") != std::string::npos);
   CATCH_CHECK(tex.find("\\label{tab:recall}") != std::string::npos);
 }

@@ -67,6 +67,7 @@ class dejavu_run {
   void record();
   void calibrate();
   void set_stability();
+  int64_t stability_k() const;
   void train_all();
   nlohmann::json train_one(const layer_target& target, const predictor_input& input, int64_t layer);
   label_fn labels_for(const layer_target& target, int64_t layer) const;
@@ -201,10 +202,15 @@ void dejavu_run::calibrate() {
 }
 
 // How stable the top-k neuron set is from one token to the next, against the overlap of random sets.
+// k of the top-k neuron sets compared: the neurons the MLP label sparsity keeps.
+int64_t dejavu_run::stability_k() const {
+  double keep = 1 - args_.get_double("mlp-label-sparsity");
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(keep * static_cast<double>(model_->config().intermediate_size))));
+}
+
 void dejavu_run::set_stability() {
   const model_config& c = model_->config();
-  double keep = 1 - args_.get_double("mlp-label-sparsity");
-  int64_t k = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(keep * static_cast<double>(c.intermediate_size))));
+  int64_t k = stability_k();
   double p = static_cast<double>(k) / static_cast<double>(c.intermediate_size);
   nlohmann::json layers = nlohmann::json::array();
   for (int64_t l = 0; l < c.num_layers; ++l) {
@@ -264,13 +270,18 @@ nlohmann::json dejavu_run::train_one(const layer_target& target, const predictor
     predictor_metrics m = evaluate_predictor(r.net, x.tensor(), y.tensor(), labels, r.train_rows, x.rows(), k, o.batch);
     j["recall_at_k"][fmt::format("{:g}", s)] = {{"k", k}, {"recall", m.recall_at_k}};
   }
+  if (mlp) {  // the set picked from this input against the layer's true top-k set (the drift study's set overlap)
+    jaccard_summary js = predicted_set_jaccard(r.net, x.tensor(), y.tensor(), r.train_rows, x.rows(), stability_k(), o.batch);
+    j["topk_jaccard"] = {{"k", stability_k()}, {"value", js.mean}, {"stderr", js.standard_error}, {"rows", js.pairs}};
+  }
   for (const epoch_record& e : r.epochs)
     j["curve"].push_back({{"epoch", e.epoch}, {"train_loss", std::isnan(e.train_loss) ? nlohmann::json() : nlohmann::json(e.train_loss)},
                           {"test_recall", e.test.recall}});
   save_predictor(r.net, weights.string());
   write_json_file_atomic(report.string(), j);
-  std::cerr << fmt::format("train: {} layer {} from {}: recall {:.4f} precision {:.4f} ({} epochs, {:.1f} s)\n", target.what,
-                           layer, input.name(), r.best.recall, r.best.precision, r.epochs.size() - 1, seconds);
+  std::string overlap = mlp ? fmt::format(" top-{} Jaccard {:.4f}", stability_k(), j["topk_jaccard"]["value"].get<double>()) : "";
+  std::cerr << fmt::format("train: {} layer {} from {}: recall {:.4f} precision {:.4f}{} ({} epochs, {:.1f} s)\n", target.what,
+                           layer, input.name(), r.best.recall, r.best.precision, overlap, r.epochs.size() - 1, seconds);
   return j;
 }
 
@@ -501,7 +512,7 @@ std::map<std::string, std::map<std::string, std::string>> dejavu_presets() {
 experiment_case make_dejavu_case(const std::string& name, const std::string& architecture, const std::string& model,
                                  const std::string& mlp_label, const std::string& granularity, const std::string& summary) {
   return {name,
-          2,
+          3,  // v2: timed decode steps; v3: topk_jaccard of the MLP predictors
           "recall and look-ahead tables; sparse perplexity figure",
           summary,
           dejavu_options(model, mlp_label, granularity),
