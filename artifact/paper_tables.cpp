@@ -60,8 +60,9 @@ table_doc recall_table(const render_input& in) {
   }
   t.notes = with_invalid_notes({"Each layer's predictor is scored on its held-out test rows; the table gives the mean over "
                                 "layers. Input attn_in-k: the attention input k blocks earlier (look-ahead). MLP top-k "
-                                "Jaccard: overlap of the predictor's top-k neurons with the layer's true top-k by absolute "
-                                "activation (k as in set stability; results before case v3 have none)."},
+                                "Jaccard: overlap of the layer's true top-k neurons by absolute activation (those that fire) "
+                                "with as many picked by the predictor (k as in set stability; results before case v3 have "
+                                "none)."},
                                in);
   return t;
 }

@@ -13,8 +13,9 @@ void jaccard_accumulator::add(const at::Tensor& a, const at::Tensor& b, const at
   if (a.dim() != 2 || a.sizes() != b.sizes() || a.scalar_type() != at::kBool || b.scalar_type() != at::kBool)
     fail("jaccard: need two bool set tables of one shape [n, F], got {} and {}", shape_str(a.sizes()), shape_str(b.sizes()));
   at::Tensor inter = (a & b).sum(1).to(at::kDouble), uni = (a | b).sum(1).to(at::kDouble);  // [n]
-  at::Tensor j = inter / uni;                                                               // [n]
-  if (counted.defined()) j = j.masked_select(counted);
+  at::Tensor kept = uni > 0;                                                                // [n]
+  if (counted.defined()) kept = kept & counted;
+  at::Tensor j = (inter / uni).masked_select(kept);
   sum_ += j.sum().item<double>();
   sum_sq_ += j.square().sum().item<double>();
   pairs_ += j.numel();
@@ -30,6 +31,8 @@ jaccard_summary jaccard_accumulator::result() const {
   return r;
 }
 
+at::Tensor top_k_nonzero(const at::Tensor& act, int64_t k) { return top_k_mask(act.abs(), k) & (act != 0); }
+
 jaccard_summary consecutive_token_jaccard(const at::Tensor& act, const std::vector<int64_t>& sequence_starts, int64_t k,
                                           int64_t batch) {
   if (act.dim() != 2 || k < 1 || k > act.size(1)) fail("consecutive_token_jaccard: need act [N, F] and 1 <= k <= F");
@@ -41,7 +44,7 @@ jaccard_summary consecutive_token_jaccard(const at::Tensor& act, const std::vect
   jaccard_accumulator acc;
   for (int64_t start = 0; start + 1 < n; start += batch) {
     int64_t rows = std::min(batch + 1, n - start);  // overlap one row with the next batch
-    at::Tensor sets = top_k_mask(act.narrow(0, start, rows).abs(), k);  // [rows, F]
+    at::Tensor sets = top_k_nonzero(act.narrow(0, start, rows), k);  // [rows, F]
     acc.add(sets.narrow(0, 0, rows - 1), sets.narrow(0, 1, rows - 1), same.narrow(0, start, rows - 1));
   }
   return acc.result();

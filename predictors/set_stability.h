@@ -2,6 +2,10 @@
 // the Jaccard overlap |A n B| / |A u B| of the top-k neuron sets (by |act|) of consecutive tokens of
 // the same sequence, from a recorded activation table; and the accumulator of such overlaps that the
 // look-ahead predictors' set overlap (predictors/trainer.h) uses too.
+//
+// A token's top-k set holds only neurons whose activation is not zero: when a ReLU layer fires fewer
+// than k neurons, its set is those it fires (ranking the rest, all tied at zero, would fill the set
+// with whichever zeros the sort returns first, and such arbitrary picks would agree from token to token).
 #pragma once
 #include <vector>
 
@@ -15,7 +19,8 @@ struct jaccard_summary {
   int64_t pairs = 0;
 };
 
-// Sums per-row Jaccard overlaps of two row-aligned set tables a, b [n, F] (bool; no row empty in both).
+// Sums per-row Jaccard overlaps of two row-aligned set tables a, b [n, F] (bool). Rows where both sets
+// are empty have no overlap to measure and are not counted.
 class jaccard_accumulator {
  public:
   void add(const at::Tensor& a, const at::Tensor& b, const at::Tensor& counted = {});  // counted [n] bool: rows kept (default all)
@@ -25,6 +30,9 @@ class jaccard_accumulator {
   double sum_ = 0, sum_sq_ = 0;
   int64_t pairs_ = 0;
 };
+
+// The top-k set of each row by |act| among its nonzero activations: [N, F] bool, at most k per row.
+at::Tensor top_k_nonzero(const at::Tensor& act, int64_t k);
 
 // act [N, F] rows in sequence order; sequence_starts: the row where each sequence begins (sorted).
 // Pairs (i, i+1) never straddle a sequence start. `batch` rows are processed at a time.

@@ -39,8 +39,10 @@ jaccard_summary predicted_set_jaccard(predictor& net, const at::Tensor& x, const
   jaccard_accumulator acc;
   for (int64_t start = begin; start < end; start += batch) {
     int64_t n = std::min(batch, end - start);
-    at::Tensor picked = top_k_mask(net->forward(x.narrow(0, start, n).to(at::kFloat)), k);  // [n, C]
-    acc.add(picked, top_k_mask(target.narrow(0, start, n).abs(), k));
+    at::Tensor truth = top_k_nonzero(target.narrow(0, start, n), k);                          // [n, C]
+    at::Tensor scores = net->forward(x.narrow(0, start, n).to(at::kFloat));                    // [n, C]
+    at::Tensor rank = scores.argsort(1, /*descending=*/true).argsort(1, /*descending=*/false);  // [n, C]: 0 = highest
+    acc.add(rank < truth.sum(1, /*keepdim=*/true), truth);  // the predictor's top |truth| of each row
   }
   return acc.result();
 }

@@ -52,9 +52,10 @@ train_result train_predictor(const at::Tensor& x, const at::Tensor& target, int6
 // Metrics of a trained predictor on rows [begin, end).
 predictor_metrics evaluate_predictor(predictor& net, const at::Tensor& x, const at::Tensor& target, const label_fn& labels,
                                      int64_t begin, int64_t end, int64_t top_k, int64_t batch);
-// Over rows [begin, end): the Jaccard overlap of the k units the predictor scores highest with the k
-// largest |target| (the true top-k set) -- e.g. the MLP neurons that matter at layer l against the set
-// picked from the hidden state n blocks earlier.
+// Over rows [begin, end): the Jaccard overlap of the true top-k set (the k largest |target| among the
+// nonzero ones: top_k_nonzero) with as many units as it holds, picked by the predictor's highest scores
+// -- e.g. the MLP neurons that matter at layer l against the set picked from the hidden state n blocks
+// earlier. Rows where nothing is active are not counted.
 jaccard_summary predicted_set_jaccard(predictor& net, const at::Tensor& x, const at::Tensor& target, int64_t begin,
                                       int64_t end, int64_t k, int64_t batch);
 

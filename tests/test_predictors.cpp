@@ -295,10 +295,21 @@ CATCH_TEST_CASE("set stability: Jaccard of consecutive top-k sets within sequenc
   CATCH_CHECK(two.pairs == 2);
   CATCH_CHECK(two.mean == Approx(1.0 / 6));
   CATCH_CHECK(two.standard_error == Approx(1.0 / 6));  // sample sd sqrt(1/18) over sqrt(2) pairs
+  // ReLU rows firing fewer than k neurons: the set is what fires. Top-3 sets {0, 2}, {0}, {}, {}: pairs
+  // (0,1) 1/2, (1,2) 0; (2,3) has nothing active on either side and is not counted.
+  at::Tensor relu = at::tensor({3.f, 0.f, 1.f, 0.f,  //
+                                2.f, 0.f, 0.f, 0.f,  //
+                                0.f, 0.f, 0.f, 0.f,  //
+                                0.f, 0.f, 0.f, 0.f})
+                        .view({4, 4});
+  CATCH_CHECK(at::equal(top_k_nonzero(relu, 3).sum(1), at::tensor({2, 1, 0, 0}, at::kLong)));
+  jaccard_summary fired = consecutive_token_jaccard(relu, {0}, 3);
+  CATCH_CHECK(fired.pairs == 2);
+  CATCH_CHECK(fired.mean == Approx(0.25));
 }
 
 CATCH_TEST_CASE("predicted set Jaccard: the predictor's top-k against the true top-k by |target|", "[predictors]") {
-  // An identity predictor (down = up = I): it scores unit j by x_j, so its top-2 set is x's two largest.
+  // An identity predictor (down = up = I): it scores unit j by x_j.
   torch::manual_seed(1);
   predictor net(predictor_shape{4, 4, 4, false});
   {
@@ -306,23 +317,27 @@ CATCH_TEST_CASE("predicted set Jaccard: the predictor's top-k against the true t
     net->down->weight.copy_(at::eye(4));
     net->up->weight.copy_(at::eye(4));
   }
-  at::Tensor x = at::tensor({4.f, 3.f, 0.f, 0.f,  // picks {0, 1}
-                             0.f, 1.f, 2.f, 3.f,  // picks {2, 3}
-                             9.f, 0.f, 8.f, 0.f})  // picks {0, 2}
-                     .view({3, 4});
-  // True top-2 by |target|: {0, 1} (J 1), {0, 1} (J 0), {0, 3} (J 1/3); -7 counts by its size.
+  at::Tensor x = at::tensor({4.f, 3.f, 0.f, 0.f,  // top-2 {0, 1}
+                             0.f, 1.f, 2.f, 3.f,  // top-2 {2, 3}
+                             9.f, 0.f, 8.f, 0.f,  // top-2 {0, 2}
+                             1.f, 0.f, 5.f, 0.f,  // top-1 {2}
+                             1.f, 2.f, 3.f, 4.f})
+                     .view({5, 4});
+  // True top-2 by |target| among nonzero values: {0, 1} (J 1), {0, 1} (J 0), {0, 3} (J 1/3; -7 counts by
+  // its size); a ReLU-like row with one active unit {2}, against the predictor's top 1 (J 1); nothing
+  // active (not counted).
   at::Tensor target = at::tensor({1.f, -2.f, 0.f, 0.f,  //
                                   5.f, 6.f, 0.f, 0.f,   //
-                                  -7.f, 0.f, 0.f, 1.f})
-                          .view({3, 4});
-  jaccard_summary all = predicted_set_jaccard(net, x.to(at::kHalf), target.to(at::kHalf), 0, 3, 2, /*batch=*/2);
-  CATCH_CHECK(all.pairs == 3);
-  CATCH_CHECK(all.mean == Approx((1 + 0 + 1.0 / 3) / 3));
-  jaccard_summary tail = predicted_set_jaccard(net, x, target, 1, 3, 2, 8);  // rows [1, 3) only, as for test rows
-  CATCH_CHECK(tail.pairs == 2);
-  CATCH_CHECK(tail.mean == Approx(1.0 / 6));
-  // Every unit kept: the sets are equal.
-  CATCH_CHECK(predicted_set_jaccard(net, x, target, 0, 3, 4, 8).mean == 1);
+                                  -7.f, 0.f, 0.f, 1.f,  //
+                                  0.f, 0.f, 3.f, 0.f,   //
+                                  0.f, 0.f, 0.f, 0.f})
+                          .view({5, 4});
+  jaccard_summary all = predicted_set_jaccard(net, x.to(at::kHalf), target.to(at::kHalf), 0, 5, 2, /*batch=*/2);
+  CATCH_CHECK(all.pairs == 4);
+  CATCH_CHECK(all.mean == Approx((1 + 0 + 1.0 / 3 + 1) / 4));
+  jaccard_summary middle = predicted_set_jaccard(net, x, target, 1, 3, 2, 8);  // rows [1, 3) only, as for test rows
+  CATCH_CHECK(middle.pairs == 2);
+  CATCH_CHECK(middle.mean == Approx(1.0 / 6));
   CATCH_CHECK_THROWS_WITH(predicted_set_jaccard(net, x, target, 0, 3, 5, 8), Catch::Contains("k = 5 outside 1..4"));
 }
 

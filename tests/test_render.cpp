@@ -113,9 +113,9 @@ CATCH_TEST_CASE("recall table equals the hand-worked Markdown") {
               "| opt-tiny | attn_in-1 | \u2013 | \u2013 | \u2013 | 80.0 | 50.0 |\n"
               "\n"
               "Each layer's predictor is scored on its held-out test rows; the table gives the mean over layers. Input "
-              "attn_in-k: the attention input k blocks earlier (look-ahead). MLP top-k Jaccard: overlap of the "
-              "predictor's top-k neurons with the layer's true top-k by absolute activation (k as in set stability; results "
-              "before case v3 have none).\n"
+              "attn_in-k: the attention input k blocks earlier (look-ahead). MLP top-k Jaccard: overlap of the layer's "
+              "true top-k neurons by absolute activation (those that fire) with as many picked by the predictor (k as in "
+              "set stability; results before case v3 have none).\n"
               "\n"
               "\u2020 INVALID: llama_sparse/llama-tiny/m/run.json: --eval-windows limits the perplexity windows\n");
   std::string tex = read(dir.path() / "out/recall.tex");
