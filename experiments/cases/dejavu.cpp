@@ -201,13 +201,13 @@ void dejavu_run::calibrate() {
   metrics_["labels"]["mlp_thresholds"] = thresholds_;
 }
 
-// How stable the top-k neuron set is from one token to the next, against the overlap of random sets.
 // k of the top-k neuron sets compared: the neurons the MLP label sparsity keeps.
 int64_t dejavu_run::stability_k() const {
   double keep = 1 - args_.get_double("mlp-label-sparsity");
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(keep * static_cast<double>(model_->config().intermediate_size))));
 }
 
+// How stable the top-k neuron set is from one token to the next, against the overlap of random sets.
 void dejavu_run::set_stability() {
   const model_config& c = model_->config();
   int64_t k = stability_k();
