@@ -11,7 +11,8 @@ sparse_mlp_weights load_layer_mlp(const causal_lm& model, int64_t layer) {
   const model_config& config = model.config();
   const std::string kernel_activation = config.arch == model_arch::opt ? "relu" : "silu";
   if (config.activation != kernel_activation)
-    fail("the sparse MLP kernels compute {} but config.json's activation is {}", kernel_activation, config.activation);
+    fail("{}: the sparse MLP kernels compute {} but config.json's activation is {}", config.path, kernel_activation,
+         config.activation);
   const int64_t d = config.hidden_size, f = config.intermediate_size;
   auto get = [&](const std::string& name, const std::vector<int64_t>& shape) { return model_weight(model, name, shape); };
   if (config.arch == model_arch::opt) {

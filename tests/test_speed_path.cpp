@@ -265,7 +265,7 @@ CATCH_TEST_CASE("speed path: what it cannot run is refused with a clear error; p
   std::ofstream(config) << j.dump();
   auto gelu = load_model((tmp.path() / "gelu").string(), at::kFloat, at::Device(at::kCPU));
   CATCH_CHECK_THROWS_WITH(model_kernels(*gelu),
-                          Catch::Contains("kernels compute relu but config.json's activation is gelu"));
+                          Catch::Contains(config + ": the sparse MLP kernels compute relu but config.json's activation is gelu"));
 }
 
 }  // namespace harness
