@@ -29,9 +29,10 @@ result_document::result_document(const experiment_case& c, const case_args& args
   json_["schema_version"] = result_schema_version;
   json_["case"] = {{"name", c.name}, {"version", c.version}, {"feeds", c.feeds}};
   json_["config"] = args.all();
-  // The hash identifies the experiment: options that only say where files go are left out of it.
+  // The hash identifies the experiment: options that only say where files go (bench-dir: which build's
+  // suites, i.e. code, named by `code`) are left out of it.
   nlohmann::json measured = json_["config"];
-  for (const char* where : {"out", "work", "resume"}) measured.erase(where);
+  for (const char* where : {"out", "work", "resume", "bench-dir"}) measured.erase(where);
   // An empty --devices (the model all on --device) is the run from before the option existed.
   if (measured.contains("devices") && measured["devices"] == "") measured.erase("devices");
   json_["config_hash"] = sha256_string(measured.dump());

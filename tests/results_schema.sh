@@ -20,6 +20,25 @@ model="$src/data/models/tinystories-656k"
   --out "$work" > /dev/null
 "$harness" run bench --suite bench_kernels --filter 'sparse_mlp/llama-3.2-3b/f32/s=0.90' --repetitions 9 --min-time 0.01 \
   --out "$work" > /dev/null
+# The same suite built at another commit is a different binary (here: one byte appended); its runs must
+# still pair with these in `harness diff`, timings compared, not "not comparable".
+other="$work-runs/other-build"
+mkdir -p "$other"
+cp "$(dirname "$harness")/../bench/bench_kernels" "$other/bench_kernels"
+printf 'x' >> "$other/bench_kernels"
+"$harness" run bench --suite bench_kernels --bench-dir "$other" --filter 'sparse_mlp/llama-3.2-3b/f32/s=0.90' \
+  --repetitions 9 --min-time 0.01 --out "$work-runs/other-results" > /dev/null
+"$harness" diff "$work" "$work-runs/other-results" --json "$work-runs/bench-diff.json" > /dev/null
+"$python" - "$work-runs/bench-diff.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+(pair,) = [p for p in report["paired"] if p["case"] == "bench"]
+assert not pair["not_comparable"], pair["not_comparable"]
+timed = [m for m in pair["metrics"] if m["metric"].endswith("real_time_s")]
+assert timed and all(m["verdict"] != "not compared" for m in timed), timed
+hashes = {m["metric"]: (m["a"], m["b"]) for m in pair["metrics"] if m["metric"] == "suite_sha256"}
+assert hashes["suite_sha256"][0] != hashes["suite_sha256"][1], hashes
+PY
 "$python" "$src/tests/validate_results.py" "$src/docs/result.schema.json" "$work"
 # The task cases ran with --limit: their results must say INVALID and why, and hold every task asked for.
 "$python" - "$work" <<'PY'
