@@ -1,12 +1,13 @@
 // head_sparse_attention_cpu.cpp: head-sparse decode attention on CPU. The Q rows of the kept heads and the
 // K/V rows of the kept groups are gathered projections (the sparse MLP's row loops with no activation);
-// RoPE, the cache write and each (sequence, kept head)'s attention run in fp32 in a loop here; the output
-// projection is the sparse MLP's second pass over the kept heads' rows of o_proj^T.
+// RoPE and the cache write run in fp32 in a loop here; each (sequence, kept head)'s scores and weighted sum
+// of values are the same loops' two passes over the cached keys and values; the output projection is the
+// sparse MLP's second pass over the kept heads' rows of o_proj^T.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
+#include <numeric>
 #include <vector>
 
 #include "kernels/head_sparse_attention.h"
@@ -32,41 +33,62 @@ void rope_in_place(float* v, const float* cos, const float* sin, int64_t hd) {
   }
 }
 
-template <typename T>
 struct attend_args {
-  const float* q;        // [B, Hk*hd] post-RoPE queries
-  const int64_t* heads;  // [Hk]
-  int64_t kept, group, kv_heads, capacity, hd, length;  // length = past + 1 positions
-  const T* k_cache;      // [B, KV, capacity, hd]
-  const T* v_cache;
+  const rows::loops* kernels;
+  rows::element type;
+  int64_t element_bytes;
+  const float* q;          // [B, Hk*hd] post-RoPE queries
+  const int64_t* groups;   // [Gk] kept KV groups
+  const int64_t* first;    // [Gk + 1]: group i's kept heads are kept heads first[i] .. first[i+1]-1
+  int64_t kept, kept_groups, kv_heads, capacity, hd, length;  // length = past + 1 positions
+  const int64_t* positions;  // [length]: 0 .. length-1, the cache rows every head reads
+  const void* k_cache;     // [B, KV, capacity, hd]
+  const void* v_cache;
   double scale;
   float* out;  // [B, Hk*hd]
 };
 
-// Pairs [i0, i1) of (sequence b, kept head i) = b * kept + i.
-template <typename T>
-void attend(const attend_args<T>& a, int64_t i0, int64_t i1) {
-  std::vector<float> scores(a.length);
+// Pairs [i0, i1) of (sequence b, kept group i) = b * kept_groups + i. A group's kept heads are the
+// "tokens" of the row loops: their scores are one first pass over the group's cached keys (K . q for
+// each head, keys read once for all of them) and their outputs one second pass over its cached values.
+void attend(const attend_args& a, int64_t i0, int64_t i1) {
+  std::vector<float> scores;  // [heads of the group, length]
   for (int64_t pair = i0; pair < i1; ++pair) {
-    int64_t b = pair / a.kept, i = pair % a.kept, g = a.heads[i] / a.group;
-    const float* q = a.q + (b * a.kept + i) * a.hd;
-    const T* keys = a.k_cache + (b * a.kv_heads + g) * a.capacity * a.hd;
-    const T* values = a.v_cache + (b * a.kv_heads + g) * a.capacity * a.hd;
-    float top = -INFINITY;
-    for (int64_t s = 0; s < a.length; ++s) {
-      float dot = 0;
-      for (int64_t j = 0; j < a.hd; ++j) dot += q[j] * static_cast<float>(keys[s * a.hd + j]);
-      scores[s] = dot * static_cast<float>(a.scale);
-      top = std::max(top, scores[s]);
+    int64_t b = pair / a.kept_groups, i = pair % a.kept_groups;
+    int64_t head0 = a.first[i], heads = a.first[i + 1] - head0;
+    int64_t cache_offset = (b * a.kv_heads + a.groups[i]) * a.capacity * a.hd * a.element_bytes;
+    scores.resize(heads * a.length);
+    rows::hidden_args dot;
+    dot.type = a.type;
+    dot.act = rows::activation::none;
+    dot.d = a.hd;
+    dot.w_in = static_cast<const char*>(a.k_cache) + cache_offset;
+    dot.kept = a.positions;
+    dot.k_count = a.length;
+    dot.x = a.q + (b * a.kept + head0) * a.hd;
+    dot.tokens = heads;
+    dot.h = scores.data();
+    a.kernels->hidden(dot, 0, a.length);
+    for (int64_t h = 0; h < heads; ++h) {  // softmax of each head's row of scores
+      float* row = scores.data() + h * a.length;
+      float top = -INFINITY;
+      for (int64_t s = 0; s < a.length; ++s) top = std::max(top, row[s] *= static_cast<float>(a.scale));
+      float total = 0;
+      for (int64_t s = 0; s < a.length; ++s) total += row[s] = std::exp(row[s] - top);
+      for (int64_t s = 0; s < a.length; ++s) row[s] /= total;
     }
-    float total = 0;
-    for (int64_t s = 0; s < a.length; ++s) total += scores[s] = std::exp(scores[s] - top);
-    float* o = a.out + (b * a.kept + i) * a.hd;
-    for (int64_t j = 0; j < a.hd; ++j) o[j] = 0;
-    for (int64_t s = 0; s < a.length; ++s) {
-      float p = scores[s] / total;
-      for (int64_t j = 0; j < a.hd; ++j) o[j] += p * static_cast<float>(values[s * a.hd + j]);
-    }
+    float* o = a.out + (b * a.kept + head0) * a.hd;  // [heads, hd]
+    std::fill(o, o + heads * a.hd, 0.0f);
+    rows::out_args sum;
+    sum.type = a.type;
+    sum.d = a.hd;
+    sum.w_out_t = static_cast<const char*>(a.v_cache) + cache_offset;
+    sum.kept = a.positions;
+    sum.k_count = a.length;
+    sum.h = scores.data();
+    sum.tokens = heads;
+    sum.out = o;
+    a.kernels->out(sum, 0, a.hd);
   }
 }
 
@@ -148,18 +170,19 @@ at::Tensor head_sparse_attention_cpu(const head_sparse_attention_weights& w, con
   }
 
   at::Tensor per_head = at::empty({batch, nq}, at::kFloat);  // [B, Hk*hd]
-  auto run_attention = [&](auto* typed) {
-    using T = std::remove_pointer_t<decltype(typed)>;
-    write_cache<T>(step, groups, k, v, hd);
-    attend_args<T> a{q.data_ptr<float>(), heads.data(), kept, w.heads / w.kv_heads, w.kv_heads,
-                     step.k_cache.size(2), hd, step.past + 1, step.k_cache.data_ptr<T>(),
-                     step.v_cache.data_ptr<T>(), step.score_scale, per_head.data_ptr<float>()};
-    at::parallel_for(0, batch * kept, 1, [&](int64_t i0, int64_t i1) { attend(a, i0, i1); });
-  };
   if (dtype == at::kFloat)
-    run_attention(static_cast<float*>(nullptr));
+    write_cache<float>(step, groups, k, v, hd);
   else
-    run_attention(static_cast<at::BFloat16*>(nullptr));
+    write_cache<at::BFloat16>(step, groups, k, v, hd);
+  std::vector<int64_t> positions(step.past + 1);
+  std::iota(positions.begin(), positions.end(), int64_t{0});
+  std::vector<int64_t> first(gk + 1, kept);  // kept heads are ascending, so each group's are consecutive
+  for (int64_t i = kept - 1; i >= 0; --i)
+    first[std::lower_bound(groups.begin(), groups.end(), heads[i] / (w.heads / w.kv_heads)) - groups.begin()] = i;
+  attend_args a{&kernels, type, static_cast<int64_t>(step.k_cache.element_size()), q.data_ptr<float>(), groups.data(),
+                first.data(), kept, gk, w.kv_heads, step.k_cache.size(2), hd, step.past + 1, positions.data(),
+                step.k_cache.data_ptr(), step.v_cache.data_ptr(), step.score_scale, per_head.data_ptr<float>()};
+  at::parallel_for(0, batch * gk, 1, [&](int64_t i0, int64_t i1) { attend(a, i0, i1); });
 
   at::Tensor out = w.b_o.defined() ? w.b_o.expand({batch, d}).clone() : at::zeros({batch, d}, at::kFloat);
   rows::out_args o;

@@ -13,7 +13,7 @@ namespace harness::sparse_mlp_rows::SPARSE_MLP_ROWS_ISA {
 
 namespace {
 
-constexpr int lanes = 16;  // independent partial sums of a dot product (two AVX2 registers)
+constexpr int lanes = 8;  // independent partial sums of a dot product (one AVX2 register, two SSE2 ones)
 
 inline float load(const float* p, int64_t i) { return p[i]; }
 inline float load(const uint16_t* p, int64_t i) {  // bf16 -> fp32 is exact: the bits become the high half
@@ -52,7 +52,7 @@ inline f32v load_vector(const uint16_t* p) {  // `width` bf16 widened exactly, a
 // sums[r] = rows[r] . x for R rows walked together: each row's kept weights start at an unrelated
 // address, so reading R rows at once keeps R memory streams in flight where one row at a time stalls on
 // every row's first cache lines. Each row has its own `lanes` partial sums (held in registers), added
-// up in the same order whatever R is.
+// up in the same order whatever R is: the vectors lane by lane, then that vector's lanes.
 template <typename W, int R>
 void dots(const W* const* __restrict rows, const float* __restrict x, int64_t d, float* sums) {
   f32v acc[R][vectors] = {};
@@ -65,8 +65,9 @@ void dots(const W* const* __restrict rows, const float* __restrict x, int64_t d,
   for (int r = 0; r < R; ++r) {
     float sum = 0;
     for (int64_t t = i; t < d; ++t) sum += load(rows[r], t) * x[t];
-    for (int v = 0; v < vectors; ++v)
-      for (int j = 0; j < width; ++j) sum += acc[r][v][j];
+    f32v total = acc[r][0];
+    for (int v = 1; v < vectors; ++v) total += acc[r][v];
+    for (int j = 0; j < width; ++j) sum += total[j];
     sums[r] = sum;
   }
 }
