@@ -82,7 +82,7 @@ experiment_case bench_case() {
           1,
           "kernel speed tables (sparse MLP, head-sparse and anchor/reuse attention) and their comparison across commits",
           "run a Google Benchmark suite of bench/ with repetitions; store every repetition's time and counters",
-          {{"suite", "bench_kernels", "bench_kernels, bench_head_sparse_attention, bench_anchor_reuse_attention, bench_runtime, bench_predictors, ..."},
+          {{"suite", "bench_kernels", "bench_kernels, bench_head_sparse_attention, bench_anchor_reuse_attention, bench_gpu_kernels (CUDA), bench_runtime, bench_predictors, ..."},
            {"filter", "", "Google Benchmark regex of the benchmarks to run (empty: all)"},
            {"repetitions", "10", "repetitions of each benchmark (at least 9 for harness diff's Mann-Whitney test)"},
            {"min-time", "0.5", "seconds each repetition runs at least"},

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The checks that need a GPU (not in ctest: CI has none), as one script for a machine with an NVIDIA GPU,
+# nvcc and a CUDA libtorch (a Python whose torch was built with CUDA). In order, each step logged to
+# OUT_DIR/<step>.log, a failed step reported and the rest still run:
+#   build        configure BUILD with the CUDA code on and build harness, harness_tests, bench_gpu_kernels
+#   tests        the Catch2 tests that use the GPU: the CUDA kernel variants against their references
+#                ([cuda]), decode steps through the CUDA kernels ([speed_path]), placement ([placement])
+#   bench        `harness run bench --suite bench_gpu_kernels` (result under RESULTS, default results/)
+#   split_gpu    multi_device_check.sh with the layers split over cuda:0 twice, against cuda:0 alone
+#   split_mixed  the same with the layers split over cpu and cuda:0
+# Usage: tests/gpu/run_gpu_checks.sh OUT_DIR
+# Environment: PYTHON (python3), BUILD (build-gpu), CUDA_ARCH (90), RESULTS (results), BENCH_ARGS
+#   ("--repetitions 3 --min-time 0.1"), DEPS_ROOT (an extra prefix holding the C++ libraries the build
+#   needs, e.g. unpacked Debian packages; its pkg-config files are used with it as the sysroot),
+#   HARNESS_SHARED (the shared fixtures folder, default ../shared beside the checkout), WORK (where the
+#   multi-device checks write their results, default OUT_DIR).
+set -uo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mkdir -p "$1" && cd "$1" && pwd)
+python=${PYTHON:-python3}
+build=${BUILD:-build-gpu}
+results=${RESULTS:-results}
+work=${WORK:-$out}
+failed=()
+
+step() {  # step NAME COMMAND...: runs COMMAND with its output in OUT_DIR/NAME.log
+  local name=$1 t0=$SECONDS
+  shift
+  echo "== $name: $*"
+  if "$@" > "$out/$name.log" 2>&1; then
+    echo "   ok in $((SECONDS - t0)) s"
+  else
+    echo "   FAILED (exit $?) in $((SECONDS - t0)) s; the end of $name.log:"
+    tail -n 40 "$out/$name.log"
+    failed+=("$name")
+  fi
+}
+
+configure_and_build() {
+  local prefix
+  prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)') || return 1
+  local args=(-S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHARNESS_CUDA=ON
+              -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-90}" -DHARNESS_PYTHON="$(command -v "$python")")
+  if [ -n "${DEPS_ROOT:-}" ]; then
+    local libdir=$DEPS_ROOT/usr/lib/x86_64-linux-gnu
+    export PKG_CONFIG_LIBDIR=$libdir/pkgconfig:$DEPS_ROOT/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEPS_ROOT
+    export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    command -v pkg-config > /dev/null || args+=(-DPKG_CONFIG_EXECUTABLE="$DEPS_ROOT/usr/bin/pkgconf")
+    args+=(-DCMAKE_PREFIX_PATH="$prefix;$DEPS_ROOT/usr" -DOPENSSL_ROOT_DIR="$DEPS_ROOT/usr")
+  else
+    args+=(-DCMAKE_PREFIX_PATH="$prefix")
+  fi
+  command -v ninja > /dev/null && args+=(-G Ninja)
+  cmake "${args[@]}" && cmake --build "$build" -j "$(nproc)" --target harness harness_tests bench_gpu_kernels
+}
+
+gpu_tests() {
+  (cd "$build/tests" && ./harness_tests "[cuda],[speed_path],[placement]" --durations yes) || return 1
+  # A CUDA test that found no GPU warns and returns: here that is a failure.
+  ! grep -n "was not run" "$out/tests.log"
+}
+
+echo "== machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+"$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' || true
+c++ --version | head -n 1; nvcc --version | tail -n 1; nproc
+
+[ -n "${DEPS_ROOT:-}" ] && export LD_LIBRARY_PATH=$DEPS_ROOT/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+step build configure_and_build
+step tests gpu_tests
+# shellcheck disable=SC2086
+step bench "$build/tools/harness" run bench --suite bench_gpu_kernels ${BENCH_ARGS:---repetitions 3 --min-time 0.1} \
+  --out "$results"
+export HARNESS_PYTHON=$python
+step split_gpu bash "$src/tests/gpu/multi_device_check.sh" "$build/tools/harness" "" cuda:0,cuda:0 cuda:0 "$work/split-gpu"
+step split_mixed bash "$src/tests/gpu/multi_device_check.sh" "$build/tools/harness" "" cpu,cuda:0 cuda:0 "$work/split-mixed"
+
+if ((${#failed[@]})); then
+  echo "run_gpu_checks: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "run_gpu_checks: all steps passed"
