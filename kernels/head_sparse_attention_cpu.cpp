@@ -1,8 +1,9 @@
 // head_sparse_attention_cpu.cpp: head-sparse decode attention on CPU. The Q rows of the kept heads and the
 // K/V rows of the kept groups are gathered projections (the sparse MLP's row loops with no activation);
-// RoPE and the cache write run in fp32 in a loop here; each (sequence, kept head)'s scores and weighted sum
-// of values are the same loops' two passes over the cached keys and values; the output projection is the
-// sparse MLP's second pass over the kept heads' rows of o_proj^T.
+// RoPE and the cache write run in fp32 in a loop here; per (sequence, kept KV group), the group's kept
+// heads' scores and weighted sum of values are the same loops' two passes over the group's cached keys and
+// values (each read once for all its kept heads); the output projection is the sparse MLP's second pass
+// over the kept heads' rows of o_proj^T.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
