@@ -82,6 +82,33 @@ CATCH_TEST_CASE("golden: logits hidden states mlp_act and greedy ids match trans
   check_close(r.step_logits[0], ref["greedy_logits"], "greedy step logits (KV cache)");
 }
 
+// The same comparison with the model on a GPU (f32; cuBLAS without TF32, libtorch's default), where one is.
+CATCH_TEST_CASE("golden: on a GPU logits hidden states and greedy ids match transformers", "[golden][cuda]") {
+  if (!at::hasCUDA()) {
+    CATCH_WARN("no GPU: the golden comparison on CUDA was not run");
+    return;
+  }
+  c10::NoGradGuard no_grad;
+  auto name = GENERATE(as<std::string>{}, "tiny-llama3", "tiny-llama2", "tiny-opt", "tiny-opt350");
+  CATCH_INFO("fixture " << name);
+  auto ref = read_reference((test::fixture_dir(name) / "reference.safetensors").string());
+  auto model = load_model(test::fixture_dir(name).string(), at::kFloat, at::Device(at::kCUDA, 0));
+  forward_options opt;
+  opt.output_hidden_states = true;
+  forward_output out = model->forward({ref["input_ids"], ref["attention_mask"], {}}, opt);
+  CATCH_CHECK(out.logits.is_cuda());
+  check_close(out.logits.cpu(), ref["logits"], "logits");
+  at::Tensor expected_hidden = ref["hidden_states"];  // [L+1 or L, B, T, d]
+  for (int64_t i = 0; i < expected_hidden.size(0); ++i)
+    check_close(out.hidden_states[i].cpu(), expected_hidden[i], "hidden_states[" + std::to_string(i) + "]");
+
+  greedy_options g;
+  g.new_tokens = ref["greedy_logits"].size(0);
+  greedy_result r = greedy_generate(*model, ref["greedy_ids"].narrow(1, 0, ref["input_ids"].size(1)), {}, g);
+  CATCH_CHECK(at::equal(r.ids, ref["greedy_ids"]));
+  check_close(r.step_logits[0], ref["greedy_logits"], "greedy step logits (KV cache)");
+}
+
 }  // namespace harness
 
 namespace harness {
