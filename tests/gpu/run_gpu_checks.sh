@@ -11,7 +11,8 @@
 # Usage: tests/gpu/run_gpu_checks.sh OUT_DIR
 # Environment: PYTHON (python3), BUILD (build-gpu), CUDA_ARCH (90), RESULTS (results), BENCH_ARGS
 #   ("--repetitions 3 --min-time 0.1"), DEPS_ROOT (an extra prefix holding the C++ libraries the build
-#   needs, e.g. unpacked Debian packages; its pkg-config files are used with it as the sysroot),
+#   needs, e.g. unpacked Debian packages; its pkg-config files are used with it as the sysroot; its fmt
+#   headers are moved aside and searched last, as /usr/include's are, so libtorch's own fmt comes first),
 #   HARNESS_SHARED (the shared fixtures folder, default ../shared beside the checkout), WORK (where the
 #   multi-device checks write their results, default OUT_DIR).
 set -uo pipefail
@@ -47,11 +48,17 @@ configure_and_build() {
     export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     command -v pkg-config > /dev/null || args+=(-DPKG_CONFIG_EXECUTABLE="$DEPS_ROOT/usr/bin/pkgconf")
     args+=(-DCMAKE_PREFIX_PATH="$prefix;$DEPS_ROOT/usr" -DOPENSSL_ROOT_DIR="$DEPS_ROOT/usr")
+    if [ -d "$DEPS_ROOT/usr/include/fmt" ]; then
+      mkdir -p "$DEPS_ROOT/fmt-last/include" && mv "$DEPS_ROOT/usr/include/fmt" "$DEPS_ROOT/fmt-last/include/"
+    fi
+    [ -d "$DEPS_ROOT/fmt-last/include" ] && args+=(-DCMAKE_CXX_FLAGS="-idirafter $DEPS_ROOT/fmt-last/include")
   else
     args+=(-DCMAKE_PREFIX_PATH="$prefix")
   fi
-  command -v ninja > /dev/null && args+=(-G Ninja)
-  cmake "${args[@]}" && cmake --build "$build" -j "$(nproc)" --target harness harness_tests bench_gpu_kernels
+  local keep_going=(-k)  # report every compile error, not only the first
+  if command -v ninja > /dev/null; then args+=(-G Ninja); keep_going=(-k 0); fi
+  cmake "${args[@]}" &&
+    cmake --build "$build" -j "$(nproc)" --target harness harness_tests bench_gpu_kernels -- "${keep_going[@]}"
 }
 
 gpu_tests() {
