@@ -73,7 +73,9 @@ gpu_tests() {
   # the tests' libtorch exports them, libstdc++ is preloaded so that its own definitions come first.
   local libtorch preload=()
   libtorch=$(ldd "$build/tests/harness_tests" | awk '$1 == "libtorch.so" { print $3 }')
-  if nm -D --defined-only "$libtorch" 2> /dev/null | grep -q "_ZNSt10filesystem"; then
+  # (grep reads all of nm's output: with -q it would stop early and, under pipefail, nm's SIGPIPE would
+  # make the test fail.)
+  if nm -D --defined-only "$libtorch" 2> /dev/null | grep "_ZNSt10filesystem" > /dev/null; then
     echo "note: $libtorch exports std::filesystem symbols: preloading libstdc++"
     preload=(env "LD_PRELOAD=$(c++ -print-file-name=libstdc++.so.6)")
   fi
