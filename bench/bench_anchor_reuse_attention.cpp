@@ -16,26 +16,19 @@
 #include <c10/core/GradMode.h>
 #include <fmt/format.h>
 
+#include "bench/attention_cases.h"
 #include "bench/bench_util.h"
-#include "kernels/anchor_reuse_attention.h"
 
 namespace harness::bench {
 namespace {
 
-constexpr int64_t heads = 24, kv_heads = 8, hd = 128, tile = 16;
+constexpr int64_t heads = attention_heads, kv_heads = attention_kv_heads, hd = attention_hd, tile = attention_tile;
 constexpr int set_count = 16;
 
 struct attention_case {
   anchor_reuse_step step;
   double dense_seconds = 0, all_tiles_seconds = 0;
 };
-
-at::Tensor dense_step(const anchor_reuse_step& s) {
-  int64_t group = heads / kv_heads;
-  at::Tensor q = s.q.view({kv_heads, group, hd});  // [KV, H/KV, hd]: a group's heads share one matmul
-  at::Tensor probs = at::softmax(at::matmul(q, s.k.transpose(1, 2)) * s.score_scale, -1, at::kFloat);  // [KV, g, N]
-  return at::matmul(probs.to(q.scalar_type()), s.v).view({1, heads, hd});
-}
 
 attention_case& get_case(at::ScalarType dtype, int64_t context) {
   return current_case<attention_case>(fmt::format("{}/{}", c10::toString(dtype), context), [&] {
@@ -46,7 +39,7 @@ attention_case& get_case(at::ScalarType dtype, int64_t context) {
     c->step.v = at::randn({kv_heads, context, hd}).to(dtype);
     c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
     c->step.tile = tile;
-    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(c->step)); }, 30);
+    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_cache_attention(c->step)); }, 30);
     int64_t nt = tile_count(context, tile);
     at::Tensor all = at::arange(nt, at::kLong).unsqueeze(0).repeat({heads, 1});
     at::Tensor identity = at::arange(heads, at::kLong);
@@ -59,7 +52,7 @@ attention_case& get_case(at::ScalarType dtype, int64_t context) {
 void bm_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
   c10::NoGradGuard no_grad;
   attention_case& c = get_case(dtype, context);
-  double seconds = timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_step(c.step)); });
+  double seconds = timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_cache_attention(c.step)); });
   state.counters["dense_us"] = seconds * 1e6;
 }
 
@@ -75,19 +68,10 @@ void bm_anchor(benchmark::State& state, at::ScalarType dtype, int64_t context, i
 void bm_reuse(benchmark::State& state, at::ScalarType dtype, int64_t context, int64_t top_k) {
   c10::NoGradGuard no_grad;
   attention_case& c = get_case(dtype, context);
-  int64_t nt = tile_count(context, tile);
-  std::vector<at::Tensor> tiles, maps;
-  for (int i = 0; i < set_count; ++i) {
-    std::vector<at::Tensor> rows;
-    for (int64_t h = 0; h < heads; ++h) {
-      at::Tensor others = at::randperm(nt - 1).narrow(0, 0, top_k - 1);  // the newest tile is nt - 1
-      rows.push_back(std::get<0>(at::cat({others, at::full({1}, nt - 1, at::kLong)}).sort()));
-    }
-    tiles.push_back(at::stack(rows));
-    maps.push_back(at::randint(heads, {heads}, at::kLong));
-  }
+  std::vector<reuse_selection> sets = random_reuse_selections(tile_count(context, tile), top_k, set_count, at::kCPU);
   double seconds = timed_loop(state, [&](int64_t i) {
-    benchmark::DoNotOptimize(reuse_attention_cpu(c.step, tiles[i % set_count], maps[i % set_count]));
+    const reuse_selection& r = sets[i % set_count];
+    benchmark::DoNotOptimize(reuse_attention_cpu(c.step, r.tiles, r.head_map));
   });
   state.counters["keys"] = static_cast<double>(top_k * tile) / static_cast<double>(context);
   state.counters["speedup"] = c.dense_seconds / seconds;

@@ -23,9 +23,8 @@
 #include <c10/cuda/CUDAFunctions.h>
 #include <fmt/format.h>
 
+#include "bench/attention_cases.h"
 #include "bench/bench_util.h"
-#include "kernels/anchor_reuse_attention.h"
-#include "kernels/head_sparse_attention.h"
 #include "kernels/sparse_mlp.h"
 #include "runtime/error.h"
 
@@ -154,7 +153,8 @@ void bm_mlp_predictor(benchmark::State& state, const mlp_shape& s, at::ScalarTyp
 }
 
 // ---- head-sparse attention (Llama-3.2-3B: d 3072, 24 query heads, 8 KV heads, head dim 128) ----
-constexpr int64_t d_model = 3072, heads = 24, kv_heads = 8, hd = 128, tile = 16;
+constexpr int64_t d_model = attention_d, heads = attention_heads, kv_heads = attention_kv_heads, hd = attention_hd,
+                  tile = attention_tile;
 
 struct head_case {
   at::Tensor o_proj;  // [d, H*hd] checkpoint layout, for the dense step
@@ -162,21 +162,6 @@ struct head_case {
   decode_step step;
   double dense_seconds = 0;
 };
-
-at::Tensor dense_attention_step(const head_case& c) {  // as bench_head_sparse_attention's dense step
-  const decode_step& s = c.step;
-  int64_t length = s.past + 1, group = heads / kv_heads;
-  at::Tensor q = at::linear(s.x, c.w.w_q).view({1, kv_heads, group, hd});  // [1, KV, H/KV, hd]
-  at::Tensor k = at::linear(s.x, c.w.w_k).view({1, kv_heads, hd});        // [1, KV, hd]
-  at::Tensor v = at::linear(s.x, c.w.w_v).view({1, kv_heads, hd});
-  s.k_cache.select(2, s.past).copy_(k);
-  s.v_cache.select(2, s.past).copy_(v);
-  at::Tensor keys = s.k_cache.narrow(2, 0, length);  // [1, KV, S, hd]
-  at::Tensor values = s.v_cache.narrow(2, 0, length);
-  at::Tensor probs = at::softmax(at::matmul(q, keys.transpose(2, 3)) * s.score_scale, -1, at::kFloat);
-  at::Tensor out = at::matmul(probs.to(q.scalar_type()), values).reshape({1, heads * hd});  // [1, H*hd]
-  return at::linear(out, c.o_proj);                                                          // [1, d]
-}
 
 head_case& get_head_case(at::ScalarType dtype, int64_t context) {
   return current_case<head_case>(fmt::format("head/{}/{}", dtype_tag(dtype), context), [&] {
@@ -195,7 +180,8 @@ head_case& get_head_case(at::ScalarType dtype, int64_t context) {
     at::Tensor angle = at::rand({1, hd / 2}, on_gpu) * 6.0;
     c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
     c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
-    c->dense_seconds = gpu_median_seconds([&] { benchmark::DoNotOptimize(dense_attention_step(*c)); }, 30);
+    c->dense_seconds =
+        gpu_median_seconds([&] { benchmark::DoNotOptimize(dense_decode_attention(c->w, c->o_proj, c->step)); }, 30);
     return c;
   });
 }
@@ -210,7 +196,8 @@ double head_step_bytes(int64_t kept_heads, double kept_groups, int64_t length, a
 void bm_attn_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
   c10::NoGradGuard no_grad;
   head_case& c = get_head_case(dtype, context);
-  double seconds = gpu_timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_attention_step(c)); });
+  double seconds =
+      gpu_timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_decode_attention(c.w, c.o_proj, c.step)); });
   bandwidth_counters(state, head_step_bytes(heads, kv_heads, context + 1, dtype), seconds, c.dense_seconds);
 }
 
@@ -235,12 +222,6 @@ struct kascade_case {
   anchor_reuse_step step;
   double dense_seconds = 0;
 };
-
-at::Tensor dense_cache_attention(const anchor_reuse_step& s) {
-  at::Tensor q = s.q.view({kv_heads, heads / kv_heads, hd});  // [KV, H/KV, hd]
-  at::Tensor probs = at::softmax(at::matmul(q, s.k.transpose(1, 2)) * s.score_scale, -1, at::kFloat);  // [KV, g, N]
-  return at::matmul(probs.to(q.scalar_type()), s.v).view({1, heads, hd});
-}
 
 kascade_case& get_kascade_case(at::ScalarType dtype, int64_t context) {
   return current_case<kascade_case>(fmt::format("kascade/{}/{}", dtype_tag(dtype), context), [&] {
@@ -277,19 +258,10 @@ void bm_kascade_anchor(benchmark::State& state, at::ScalarType dtype, int64_t co
 void bm_kascade_reuse(benchmark::State& state, at::ScalarType dtype, int64_t context, int64_t top_k) {
   c10::NoGradGuard no_grad;
   kascade_case& c = get_kascade_case(dtype, context);
-  int64_t nt = tile_count(context, tile);
-  std::vector<at::Tensor> tiles, maps;
-  for (int i = 0; i < set_count; ++i) {
-    std::vector<at::Tensor> rows;  // per head: k tiles, always the newest (nt - 1)
-    for (int64_t h = 0; h < heads; ++h) {
-      at::Tensor others = at::randperm(nt - 1).narrow(0, 0, top_k - 1);
-      rows.push_back(std::get<0>(at::cat({others, at::full({1}, nt - 1, at::kLong)}).sort()));
-    }
-    tiles.push_back(at::stack(rows).to(gpu));                            // [H, k]
-    maps.push_back(at::randint(heads, {heads}, at::kLong).to(gpu));      // [H]
-  }
+  std::vector<reuse_selection> sets = random_reuse_selections(tile_count(context, tile), top_k, set_count, gpu);
   double seconds = gpu_timed_loop(state, [&](int64_t i) {
-    benchmark::DoNotOptimize(reuse_attention_cuda(c.step, tiles[i % set_count], maps[i % set_count]));
+    const reuse_selection& r = sets[i % set_count];
+    benchmark::DoNotOptimize(reuse_attention_cuda(c.step, r.tiles, r.head_map));
   });
   state.counters["keys"] = static_cast<double>(top_k * tile) / static_cast<double>(context);
   state.counters["speedup"] = c.dense_seconds / seconds;

@@ -13,13 +13,13 @@
 #include <c10/core/GradMode.h>
 #include <fmt/format.h>
 
+#include "bench/attention_cases.h"
 #include "bench/bench_util.h"
-#include "kernels/head_sparse_attention.h"
 
 namespace harness::bench {
 namespace {
 
-constexpr int64_t d = 3072, heads = 24, kv_heads = 8, hd = 128;
+constexpr int64_t d = attention_d, heads = attention_heads, kv_heads = attention_kv_heads, hd = attention_hd;
 constexpr int kept_set_count = 16;
 
 struct attention_case {
@@ -28,22 +28,6 @@ struct attention_case {
   decode_step step;
   double dense_seconds = 0, all_kept_seconds = 0;
 };
-
-at::Tensor dense_step(const attention_case& c) {
-  const decode_step& s = c.step;
-  int64_t length = s.past + 1, group = heads / kv_heads;
-  at::Tensor q = at::linear(s.x, c.w.w_q).view({1, kv_heads, group, hd});  // [1, KV, H/KV, hd]
-  at::Tensor k = at::linear(s.x, c.w.w_k).view({1, kv_heads, hd});        // [1, KV, hd]
-  at::Tensor v = at::linear(s.x, c.w.w_v).view({1, kv_heads, hd});
-  s.k_cache.select(2, s.past).copy_(k);
-  s.v_cache.select(2, s.past).copy_(v);
-  // A group's query heads share one matmul against its keys: no copy of the cache per query head.
-  at::Tensor keys = s.k_cache.narrow(2, 0, length);  // [1, KV, S, hd]
-  at::Tensor values = s.v_cache.narrow(2, 0, length);
-  at::Tensor probs = at::softmax(at::matmul(q, keys.transpose(2, 3)) * s.score_scale, -1, at::kFloat);
-  at::Tensor out = at::matmul(probs.to(q.scalar_type()), values).reshape({1, heads * hd});  // [1, H*hd]
-  return at::linear(out, c.o_proj);                                                          // [1, d]
-}
 
 attention_case& get_case(at::ScalarType dtype, int64_t context) {
   return current_case<attention_case>(fmt::format("{}/{}", c10::toString(dtype), context), [&] {
@@ -61,7 +45,8 @@ attention_case& get_case(at::ScalarType dtype, int64_t context) {
     at::Tensor angle = at::rand({1, hd / 2}) * 6.0;
     c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
     c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
-    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_step(*c)); }, 30);
+    c->dense_seconds =
+        median_seconds([&] { benchmark::DoNotOptimize(dense_decode_attention(c->w, c->o_proj, c->step)); }, 30);
     at::Tensor all = at::arange(heads, at::kLong);
     c->all_kept_seconds =
         median_seconds([&] { benchmark::DoNotOptimize(head_sparse_attention_cpu(c->w, c->step, all)); }, 30);
@@ -79,7 +64,8 @@ double step_bytes(int64_t kept_heads, int64_t kept_groups, int64_t length, at::S
 void bm_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
   c10::NoGradGuard no_grad;
   attention_case& c = get_case(dtype, context);
-  double seconds = timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_step(c)); });
+  double seconds =
+      timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_decode_attention(c.w, c.o_proj, c.step)); });
   state.counters["bytes_GBps"] = step_bytes(heads, kv_heads, context + 1, dtype) / seconds / 1e9;
   state.counters["read_bw_GBps"] = measured_read_bandwidth() / 1e9;
 }
