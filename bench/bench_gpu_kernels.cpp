@@ -25,14 +25,13 @@
 
 #include "bench/attention_cases.h"
 #include "bench/bench_util.h"
-#include "kernels/sparse_mlp.h"
+#include "bench/mlp_cases.h"
 #include "runtime/error.h"
 
 namespace harness::bench {
 namespace {
 
 constexpr int set_count = 16;
-constexpr int64_t predictor_rank = 1000;
 const at::Device gpu(at::kCUDA, 0);
 
 // Wall seconds of fn() followed by a device synchronisation.
@@ -62,60 +61,24 @@ double gpu_copy_bandwidth() {
 at::Tensor random_matrix(int64_t rows, int64_t cols, at::ScalarType dtype) {  // [rows, cols] on the GPU
   return (at::randn({rows, cols}, at::TensorOptions().device(gpu)) / std::sqrt(static_cast<double>(cols))).to(dtype);
 }
-std::vector<at::Tensor> random_kept_sets(int64_t width, int64_t kept) {  // sorted [kept] int64 on the GPU
-  std::vector<at::Tensor> sets;
-  for (int i = 0; i < set_count; ++i)
-    sets.push_back(std::get<0>(at::randperm(width).narrow(0, 0, kept).sort()).to(gpu));
-  return sets;
-}
 const char* dtype_tag(at::ScalarType dtype) { return dtype == at::kFloat ? "f32" : "bf16"; }
 
 // ---- sparse MLP ----
-struct mlp_shape {
-  const char* name;
-  mlp_kind kind;
-  int64_t d, f;
-};
-const mlp_shape mlp_shapes[] = {{"llama-3.2-3b", mlp_kind::swiglu, 3072, 8192},
-                                {"llama-3.1-8b", mlp_kind::swiglu, 4096, 14336},
-                                {"opt-6.7b", mlp_kind::relu, 4096, 16384}};
+const mlp_shape mlp_shapes[] = {llama_3_2_3b_mlp, llama_3_1_8b_mlp, opt_6_7b_mlp};
 
 struct mlp_case {
-  at::Tensor w_in, w_up, w_out, b_in, b_out;  // [F, d], [F, d], [d, F], [F], [d]: the checkpoint layout
-  sparse_mlp_weights prepared;
-  at::Tensor pred1, pred2;  // [1000, d], [F, 1000]
-  at::Tensor x;             // [1, d]
+  mlp_weights w;
   double dense_seconds = 0;
 };
-
-at::Tensor dense_mlp(const mlp_case& c) {
-  at::Tensor pre = at::linear(c.x, c.w_in, c.b_in);  // [1, F]
-  at::Tensor act = c.w_up.defined() ? at::silu(pre) * at::linear(c.x, c.w_up) : at::relu(pre);
-  return at::linear(act, c.w_out, c.b_out);  // [1, d]
-}
 
 mlp_case& get_mlp_case(const mlp_shape& s, at::ScalarType dtype) {
   return current_case<mlp_case>(fmt::format("mlp/{}/{}", s.name, dtype_tag(dtype)), [&] {
     at::manual_seed(1);
     auto c = std::make_unique<mlp_case>();
-    bool relu = s.kind == mlp_kind::relu;
-    c->w_in = random_matrix(s.f, s.d, dtype);
-    if (!relu) c->w_up = random_matrix(s.f, s.d, dtype);
-    c->w_out = random_matrix(s.d, s.f, dtype);
-    if (relu) c->b_in = random_matrix(1, s.f, dtype).view({s.f}), c->b_out = random_matrix(1, s.d, dtype).view({s.d});
-    c->prepared = relu ? prepare_opt_mlp(c->w_in, c->b_in, c->w_out, c->b_out)
-                       : prepare_llama_mlp(c->w_in, c->w_up, c->w_out);
-    c->pred1 = random_matrix(predictor_rank, s.d, dtype);
-    c->pred2 = random_matrix(s.f, predictor_rank, dtype);
-    c->x = random_matrix(1, s.d, dtype);
-    c->dense_seconds = gpu_median_seconds([&] { benchmark::DoNotOptimize(dense_mlp(*c)); }, 30);
+    c->w = random_mlp_weights(s, dtype, gpu);
+    c->dense_seconds = gpu_median_seconds([&] { benchmark::DoNotOptimize(dense_mlp(c->w)); }, 30);
     return c;
   });
-}
-
-double mlp_weight_bytes(const mlp_shape& s, at::ScalarType dtype, int64_t kept) {
-  int64_t matrices = s.kind == mlp_kind::swiglu ? 3 : 2;
-  return static_cast<double>(matrices * kept * s.d) * static_cast<double>(at::elementSize(dtype));
 }
 
 void bandwidth_counters(benchmark::State& state, double bytes, double seconds, double dense_seconds) {
@@ -127,7 +90,7 @@ void bandwidth_counters(benchmark::State& state, double bytes, double seconds, d
 void bm_mlp_dense(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype) {
   c10::NoGradGuard no_grad;
   mlp_case& c = get_mlp_case(s, dtype);
-  double seconds = gpu_timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_mlp(c)); });
+  double seconds = gpu_timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_mlp(c.w)); });
   bandwidth_counters(state, mlp_weight_bytes(s, dtype, s.f), seconds, c.dense_seconds);
 }
 
@@ -135,9 +98,9 @@ void bm_mlp_sparse(benchmark::State& state, const mlp_shape& s, at::ScalarType d
   c10::NoGradGuard no_grad;
   mlp_case& c = get_mlp_case(s, dtype);
   int64_t kept = std::llround(static_cast<double>(s.f) * (1.0 - sparsity));
-  std::vector<at::Tensor> sets = random_kept_sets(s.f, kept);
+  std::vector<at::Tensor> sets = random_kept_sets(s.f, kept, set_count, gpu);
   double seconds = gpu_timed_loop(
-      state, [&](int64_t i) { benchmark::DoNotOptimize(sparse_mlp_cuda(c.prepared, c.x, sets[i % set_count])); });
+      state, [&](int64_t i) { benchmark::DoNotOptimize(sparse_mlp_cuda(c.w.prepared, c.w.x, sets[i % set_count])); });
   bandwidth_counters(state, mlp_weight_bytes(s, dtype, kept), seconds, c.dense_seconds);
   state.counters["speedup"] = c.dense_seconds / seconds;
 }
@@ -145,8 +108,9 @@ void bm_mlp_sparse(benchmark::State& state, const mlp_shape& s, at::ScalarType d
 void bm_mlp_predictor(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype) {
   c10::NoGradGuard no_grad;
   mlp_case& c = get_mlp_case(s, dtype);
+  const mlp_weights& w = c.w;
   double seconds = gpu_timed_loop(
-      state, [&](int64_t) { benchmark::DoNotOptimize(at::linear(at::linear(c.x, c.pred1), c.pred2)); });
+      state, [&](int64_t) { benchmark::DoNotOptimize(at::linear(at::linear(w.x, w.pred1), w.pred2)); });
   double bytes = static_cast<double>(predictor_rank * (s.d + s.f)) * static_cast<double>(at::elementSize(dtype));
   bandwidth_counters(state, bytes, seconds, c.dense_seconds);
   state.counters["fraction_of_dense"] = seconds / c.dense_seconds;
@@ -205,7 +169,7 @@ void bm_attn_head_sparse(benchmark::State& state, at::ScalarType dtype, int64_t 
   c10::NoGradGuard no_grad;
   head_case& c = get_head_case(dtype, context);
   int64_t kept = std::llround(static_cast<double>(heads) * (1.0 - sparsity));
-  std::vector<at::Tensor> sets = random_kept_sets(heads, kept);
+  std::vector<at::Tensor> sets = random_kept_sets(heads, kept, set_count, gpu);
   double groups = 0;
   for (const at::Tensor& set : sets)
     groups += static_cast<double>(kept_kv_groups(set.cpu(), heads, kv_heads).numel()) / set_count;

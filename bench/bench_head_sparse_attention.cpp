@@ -74,12 +74,10 @@ void bm_sparse(benchmark::State& state, at::ScalarType dtype, int64_t context, d
   c10::NoGradGuard no_grad;
   attention_case& c = get_case(dtype, context);
   int64_t kept = std::llround(static_cast<double>(heads) * (1.0 - sparsity));
-  std::vector<at::Tensor> sets;
+  std::vector<at::Tensor> sets = random_kept_sets(heads, kept, kept_set_count);
   double groups = 0;
-  for (int i = 0; i < kept_set_count; ++i) {
-    sets.push_back(std::get<0>(at::randperm(heads).narrow(0, 0, kept).sort()));
-    groups += static_cast<double>(kept_kv_groups(sets.back(), heads, kv_heads).numel()) / kept_set_count;
-  }
+  for (const at::Tensor& set : sets)
+    groups += static_cast<double>(kept_kv_groups(set, heads, kv_heads).numel()) / kept_set_count;
   double seconds = timed_loop(state, [&](int64_t i) {
     benchmark::DoNotOptimize(head_sparse_attention_cpu(c.w, c.step, sets[i % kept_set_count]));
   });

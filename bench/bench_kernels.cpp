@@ -18,63 +18,33 @@
 #include <fmt/format.h>
 
 #include "bench/bench_util.h"
-#include "kernels/sparse_mlp.h"
+#include "bench/mlp_cases.h"
 
 namespace harness::bench {
 namespace {
 
-struct mlp_shape {
-  const char* name;
-  mlp_kind kind;
-  int64_t d, f;
-};
-const mlp_shape shapes[] = {{"llama-3.2-3b", mlp_kind::swiglu, 3072, 8192}, {"opt-6.7b", mlp_kind::relu, 4096, 16384}};
-constexpr int64_t predictor_rank = 1000;
+const mlp_shape shapes[] = {llama_3_2_3b_mlp, opt_6_7b_mlp};
 constexpr int kept_set_count = 16;
 
-// One shape and dtype's weights: the checkpoint layout (for the dense baseline) and the prepared one.
+// One shape and dtype's weights and its baselines.
 struct mlp_case {
-  at::Tensor w_in, w_up, w_out, b_in, b_out;  // [F, d], [F, d], [d, F], [F], [d] as in the checkpoint
-  sparse_mlp_weights prepared;
-  at::Tensor pred1, pred2;  // [1000, d], [F, 1000]
-  at::Tensor x;             // [1, d]
-  double dense_seconds = 0;         // libtorch's dense MLP
-  double kernel_all_seconds = 0;    // the sparse kernel with every neuron kept
+  mlp_weights w;
+  double dense_seconds = 0;       // libtorch's dense MLP
+  double kernel_all_seconds = 0;  // the sparse kernel with every neuron kept
 };
-
-at::Tensor dense_mlp(const mlp_case& c) {
-  at::Tensor pre = at::linear(c.x, c.w_in, c.b_in);  // [1, F]
-  at::Tensor act = c.w_up.defined() ? at::silu(pre) * at::linear(c.x, c.w_up) : at::relu(pre);
-  return at::linear(act, c.w_out, c.b_out);  // [1, d]
-}
 
 // Holds one case at a time (fp32 OPT-6.7B shapes alone are 0.8 GB).
 mlp_case& get_case(const mlp_shape& s, at::ScalarType dtype) {
   return current_case<mlp_case>(fmt::format("{}/{}", s.name, c10::toString(dtype)), [&] {
     at::manual_seed(1);
-    auto w = [&](int64_t r, int64_t c) { return (at::randn({r, c}) / std::sqrt(double(c))).to(dtype); };
     auto c = std::make_unique<mlp_case>();
-    bool relu = s.kind == mlp_kind::relu;
-    c->w_in = w(s.f, s.d);
-    if (!relu) c->w_up = w(s.f, s.d);
-    c->w_out = w(s.d, s.f);
-    if (relu) c->b_in = at::randn({s.f}).to(dtype), c->b_out = at::randn({s.d}).to(dtype);
-    c->prepared = relu ? prepare_opt_mlp(c->w_in, c->b_in, c->w_out, c->b_out)
-                       : prepare_llama_mlp(c->w_in, c->w_up, c->w_out);
-    c->pred1 = w(predictor_rank, s.d);
-    c->pred2 = w(s.f, predictor_rank);
-    c->x = at::randn({1, s.d}).to(dtype);
-    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_mlp(*c)); }, 30);
+    c->w = random_mlp_weights(s, dtype, at::kCPU);
+    c->dense_seconds = median_seconds([&] { benchmark::DoNotOptimize(dense_mlp(c->w)); }, 30);
     at::Tensor all = at::arange(s.f, at::kLong);
     c->kernel_all_seconds =
-        median_seconds([&] { benchmark::DoNotOptimize(sparse_mlp_cpu(c->prepared, c->x, all)); }, 30);
+        median_seconds([&] { benchmark::DoNotOptimize(sparse_mlp_cpu(c->w.prepared, c->w.x, all)); }, 30);
     return c;
   });
-}
-
-double weight_bytes(const mlp_shape& s, at::ScalarType dtype, int64_t kept) {
-  int64_t matrices = s.kind == mlp_kind::swiglu ? 3 : 2;
-  return static_cast<double>(matrices * kept * s.d) * static_cast<double>(at::elementSize(dtype));
 }
 
 void common_counters(benchmark::State& state, const mlp_case& c, double bytes) {
@@ -86,8 +56,8 @@ void common_counters(benchmark::State& state, const mlp_case& c, double bytes) {
 void bm_dense(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype) {
   c10::NoGradGuard no_grad;
   mlp_case& c = get_case(s, dtype);
-  timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_mlp(c)); });
-  common_counters(state, c, weight_bytes(s, dtype, s.f));
+  timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_mlp(c.w)); });
+  common_counters(state, c, mlp_weight_bytes(s, dtype, s.f));
 }
 
 void bm_sparse(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype, double sparsity) {
@@ -96,13 +66,11 @@ void bm_sparse(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype
   int64_t kept_count = std::llround(static_cast<double>(s.f) * (1.0 - sparsity));
   // A different kept set each iteration, as in decode: a fixed set of 5-10% of the rows would stay in
   // the last-level cache and time cache bandwidth rather than memory bandwidth.
-  std::vector<at::Tensor> kept_sets;
-  for (int i = 0; i < kept_set_count; ++i)
-    kept_sets.push_back(std::get<0>(at::randperm(s.f).narrow(0, 0, kept_count).sort()));
+  std::vector<at::Tensor> kept_sets = random_kept_sets(s.f, kept_count, kept_set_count);
   double seconds = timed_loop(state, [&](int64_t i) {
-    benchmark::DoNotOptimize(sparse_mlp_cpu(c.prepared, c.x, kept_sets[i % kept_set_count]));
+    benchmark::DoNotOptimize(sparse_mlp_cpu(c.w.prepared, c.w.x, kept_sets[i % kept_set_count]));
   });
-  common_counters(state, c, weight_bytes(s, dtype, kept_count));
+  common_counters(state, c, mlp_weight_bytes(s, dtype, kept_count));
   state.counters["speedup"] = c.dense_seconds / seconds;
   state.counters["speedup_vs_all_kept"] = c.kernel_all_seconds / seconds;
   state.counters["target"] = 0.6 / (1.0 - sparsity);
@@ -111,8 +79,9 @@ void bm_sparse(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype
 void bm_predictor(benchmark::State& state, const mlp_shape& s, at::ScalarType dtype) {
   c10::NoGradGuard no_grad;
   mlp_case& c = get_case(s, dtype);
+  const mlp_weights& w = c.w;
   double seconds =
-      timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(at::linear(at::linear(c.x, c.pred1), c.pred2)); });
+      timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(at::linear(at::linear(w.x, w.pred1), w.pred2)); });
   double bytes = static_cast<double>(predictor_rank * (s.d + s.f)) * static_cast<double>(at::elementSize(dtype));
   common_counters(state, c, bytes);
   state.counters["fraction_of_dense"] = seconds / c.dense_seconds;

@@ -31,6 +31,12 @@ double measured_read_bandwidth() {
   return bandwidth;
 }
 
+std::vector<at::Tensor> random_kept_sets(int64_t width, int64_t kept, int count, at::Device device) {
+  std::vector<at::Tensor> sets;
+  for (int i = 0; i < count; ++i) sets.push_back(std::get<0>(at::randperm(width).narrow(0, 0, kept).sort()).to(device));
+  return sets;
+}
+
 double median_seconds(const std::function<void()>& fn, int reps) {
   std::vector<double> t;
   for (int i = 0; i < reps + 3; ++i) {

@@ -6,13 +6,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 
 namespace harness::bench {
 
 // Bytes per second of a streaming read over 1 GiB (a multi-threaded sum), measured once per process.
 double measured_read_bandwidth();
+// `count` random kept sets of `kept` of `width` indices, each sorted ([kept] int64), made on the CPU from the
+// current seed and moved to `device`: kernels get a different set each iteration, as in decode.
+std::vector<at::Tensor> random_kept_sets(int64_t width, int64_t kept, int count, at::Device device = at::kCPU);
 // Median wall seconds of `reps` calls of fn, after 3 warm-up calls.
 double median_seconds(const std::function<void()>& fn, int reps);
 // Runs fn(i) for each iteration i of the state's loop; returns wall seconds per iteration (timed here so
