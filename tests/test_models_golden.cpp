@@ -51,12 +51,14 @@ std::unique_ptr<causal_lm> load_fixture(const std::string& name, at::ScalarType 
 
 }  // namespace
 
-CATCH_TEST_CASE("golden: logits hidden states mlp_act and greedy ids match transformers", "[golden]") {
-  c10::NoGradGuard no_grad;
-  auto name = GENERATE(as<std::string>{}, "tiny-llama3", "tiny-llama2", "tiny-opt", "tiny-opt350");
-  CATCH_INFO("fixture " << name);
+namespace {
+
+// The fixture `name` loaded onto `device` (f32) against transformers: logits, every hidden state, the last
+// layer's output and layer 1's MLP activation, then greedy ids and the first step's logits with the KV cache.
+void compare_with_transformers(const std::string& name, at::Device device) {
+  CATCH_INFO("fixture " << name << " on " << device.str());
   auto ref = read_reference((test::fixture_dir(name) / "reference.safetensors").string());
-  auto model = load_fixture(name);
+  auto model = load_model(test::fixture_dir(name).string(), at::kFloat, device);
   int64_t layers = model->config().num_layers;
 
   recorder rec;
@@ -64,16 +66,17 @@ CATCH_TEST_CASE("golden: logits hidden states mlp_act and greedy ids match trans
   opt.observer = &rec;
   opt.output_hidden_states = true;
   forward_output out = model->forward({ref["input_ids"], ref["attention_mask"], {}}, opt);
-  check_close(out.logits, ref["logits"], "logits");
+  CATCH_CHECK(out.logits.device().type() == device.type());
+  check_close(out.logits.cpu(), ref["logits"], "logits");
 
   at::Tensor expected_hidden = ref["hidden_states"];  // [L+1 or L, B, T, d]
   for (int64_t i = 0; i < expected_hidden.size(0); ++i)
-    check_close(out.hidden_states[i], expected_hidden[i], "hidden_states[" + std::to_string(i) + "]");
+    check_close(out.hidden_states[i].cpu(), expected_hidden[i], "hidden_states[" + std::to_string(i) + "]");
   CATCH_REQUIRE(out.hidden_states.size() == static_cast<size_t>(layers + 1));
   if (ref.count("hidden_states_final"))  // opt-350m layout: HF's last entry is project_out's output
-    check_close(out.hidden_states.back(), ref["hidden_states_final"], "hidden_states_final");
-  check_close(rec.seen.at({hook_point::block_out, layers - 1}), ref["last_layer_output"], "last_layer_output");
-  check_close(rec.seen.at({hook_point::mlp_act, 1})[0], ref["mlp_act"], "layer 1 mlp_act (sequence 0)");
+    check_close(out.hidden_states.back().cpu(), ref["hidden_states_final"], "hidden_states_final");
+  check_close(rec.seen.at({hook_point::block_out, layers - 1}).cpu(), ref["last_layer_output"], "last_layer_output");
+  check_close(rec.seen.at({hook_point::mlp_act, 1})[0].cpu(), ref["mlp_act"], "layer 1 mlp_act (sequence 0)");
 
   greedy_options g;
   g.new_tokens = ref["greedy_logits"].size(0);
@@ -82,31 +85,23 @@ CATCH_TEST_CASE("golden: logits hidden states mlp_act and greedy ids match trans
   check_close(r.step_logits[0], ref["greedy_logits"], "greedy step logits (KV cache)");
 }
 
+}  // namespace
+
+CATCH_TEST_CASE("golden: logits hidden states mlp_act and greedy ids match transformers", "[golden]") {
+  c10::NoGradGuard no_grad;
+  compare_with_transformers(GENERATE(as<std::string>{}, "tiny-llama3", "tiny-llama2", "tiny-opt", "tiny-opt350"),
+                            at::Device(at::kCPU));
+}
+
 // The same comparison with the model on a GPU (f32; cuBLAS without TF32, libtorch's default), where one is.
-CATCH_TEST_CASE("golden: on a GPU logits hidden states and greedy ids match transformers", "[golden][cuda]") {
+CATCH_TEST_CASE("golden: on a GPU logits hidden states mlp_act and greedy ids match transformers", "[golden][cuda]") {
   if (!at::hasCUDA()) {
     CATCH_WARN("no GPU: the golden comparison on CUDA was not run");
     return;
   }
   c10::NoGradGuard no_grad;
-  auto name = GENERATE(as<std::string>{}, "tiny-llama3", "tiny-llama2", "tiny-opt", "tiny-opt350");
-  CATCH_INFO("fixture " << name);
-  auto ref = read_reference((test::fixture_dir(name) / "reference.safetensors").string());
-  auto model = load_model(test::fixture_dir(name).string(), at::kFloat, at::Device(at::kCUDA, 0));
-  forward_options opt;
-  opt.output_hidden_states = true;
-  forward_output out = model->forward({ref["input_ids"], ref["attention_mask"], {}}, opt);
-  CATCH_CHECK(out.logits.is_cuda());
-  check_close(out.logits.cpu(), ref["logits"], "logits");
-  at::Tensor expected_hidden = ref["hidden_states"];  // [L+1 or L, B, T, d]
-  for (int64_t i = 0; i < expected_hidden.size(0); ++i)
-    check_close(out.hidden_states[i].cpu(), expected_hidden[i], "hidden_states[" + std::to_string(i) + "]");
-
-  greedy_options g;
-  g.new_tokens = ref["greedy_logits"].size(0);
-  greedy_result r = greedy_generate(*model, ref["greedy_ids"].narrow(1, 0, ref["input_ids"].size(1)), {}, g);
-  CATCH_CHECK(at::equal(r.ids, ref["greedy_ids"]));
-  check_close(r.step_logits[0], ref["greedy_logits"], "greedy step logits (KV cache)");
+  compare_with_transformers(GENERATE(as<std::string>{}, "tiny-llama3", "tiny-llama2", "tiny-opt", "tiny-opt350"),
+                            at::Device(at::kCUDA, 0));
 }
 
 }  // namespace harness
