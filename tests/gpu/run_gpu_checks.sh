@@ -50,7 +50,6 @@ configure_and_build() {
   if [ -n "${DEPS_ROOT:-}" ]; then
     local libdir=$DEPS_ROOT/usr/lib/x86_64-linux-gnu
     export PKG_CONFIG_LIBDIR=$libdir/pkgconfig:$DEPS_ROOT/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEPS_ROOT
-    export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     command -v pkg-config > /dev/null || args+=(-DPKG_CONFIG_EXECUTABLE="$DEPS_ROOT/usr/bin/pkgconf")
     args+=(-DCMAKE_PREFIX_PATH="$prefix;$DEPS_ROOT/usr" -DOPENSSL_ROOT_DIR="$DEPS_ROOT/usr")
     if [ -d "$DEPS_ROOT/usr/include/fmt" ]; then
@@ -95,6 +94,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' || true
 c++ --version | head -n 1; nvcc --version | tail -n 1; nproc
 
+# DEPS_ROOT's libraries, for the build's tools (pkgconf) and for every program it builds.
 [ -n "${DEPS_ROOT:-}" ] && export LD_LIBRARY_PATH=$DEPS_ROOT/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 step build configure_and_build
 step tests gpu_tests
