@@ -7,7 +7,9 @@
 
 #include "artifact/provenance.h"
 #include "experiments/build_info.h"
+#include "experiments/measure.h"
 #include "runtime/checkpoint.h"
+#include "runtime/device.h"
 #include "runtime/error.h"
 #include "runtime/json_file.h"
 #include "runtime/sha256.h"
@@ -63,6 +65,7 @@ std::string result_document::write_for_model(const std::string& out_dir, const s
 
 std::string result_document::write(const std::string& out_dir, const std::string& subject) {
   json_["finished_at"] = utc_now();
+  json_["resources"] = {{"peak_rss_bytes", peak_rss_bytes()}, {"cuda_memory_peaks", describe_cuda_memory_peaks()}};
   json_["status"] = invalid_reasons_.empty() ? "VALID" : "INVALID";
   json_["status_reasons"] = invalid_reasons_;
   std::string machine = machine_name();

@@ -1,5 +1,7 @@
-// cuda_info.h: the CUDA driver, runtime and devices this process sees (compiled only with HARNESS_CUDA).
+// cuda_info.h: the CUDA driver, runtime and devices this process sees, and the peak memory libtorch's
+// CUDA allocator has held on each (compiled only with HARNESS_CUDA).
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,5 +21,13 @@ struct cuda_info {
 };
 
 cuda_info query_cuda();
+
+// The high-water marks of libtorch's CUDA caching allocator since this process started: bytes in live
+// tensors (allocated) and bytes the allocator held from the driver (reserved). Only devices it has used.
+struct cuda_memory_peak {
+  int device = 0;
+  uint64_t allocated_bytes = 0, reserved_bytes = 0;
+};
+std::vector<cuda_memory_peak> cuda_memory_peaks();
 
 }  // namespace harness

@@ -74,4 +74,17 @@ nlohmann::json describe_environment(const device_placement& placement) {
   return env;
 }
 
+nlohmann::json describe_cuda_memory_peaks() {
+#ifdef HARNESS_WITH_CUDA
+  nlohmann::json peaks = nlohmann::json::array();
+  for (const cuda_memory_peak& p : cuda_memory_peaks())
+    peaks.push_back({{"device", fmt::format("cuda:{}", p.device)},
+                     {"peak_allocated_bytes", p.allocated_bytes},
+                     {"peak_reserved_bytes", p.reserved_bytes}});
+  return peaks;
+#else
+  return nullptr;  // built without CUDA
+#endif
+}
+
 }  // namespace harness

@@ -7,9 +7,11 @@
 
 #include <unistd.h>
 
+#include <ATen/ATen.h>
 #include <catch2/catch.hpp>
 
 #include "artifact/provenance.h"
+#include "experiments/measure.h"
 #include "experiments/registry.h"
 #include "experiments/result.h"
 #include "runtime/error.h"
@@ -51,6 +53,32 @@ CATCH_TEST_CASE("result writes never overwrite another run and are logged", "[re
   auto log = harness::read_provenance_log(dir.path().string());
   CATCH_REQUIRE(!log.empty());
   CATCH_CHECK(log.front().case_name() == "forward_check");
+}
+
+CATCH_TEST_CASE("a result records the peak memory of the process that wrote it", "[results]") {
+  harness::test::temp_dir dir("result-resources");
+  const uint64_t resident = harness::rss_bytes();
+  const nlohmann::json resources = harness::read_json_file(document().write(dir.path().string(), "model-a"))["resources"];
+  CATCH_CHECK(resources["peak_rss_bytes"].get<uint64_t>() >= resident);
+  // null in a build without CUDA; otherwise only devices this process used (none here unless a GPU test ran first).
+  CATCH_CHECK((resources["cuda_memory_peaks"].is_null() || resources["cuda_memory_peaks"].is_array()));
+}
+
+CATCH_TEST_CASE("a result written after GPU work records the CUDA allocator's peak", "[results][cuda]") {
+  if (!at::hasCUDA()) {
+    CATCH_WARN("no GPU: the CUDA memory peak in results was not run");
+    return;
+  }
+  harness::test::temp_dir dir("result-cuda-resources");
+  const int64_t elements = 16 << 20;  // 64 MiB of float32, freed before the result is written
+  at::empty({elements}, at::TensorOptions().dtype(at::kFloat).device(at::kCUDA)).fill_(1);
+  const nlohmann::json peaks =
+      harness::read_json_file(document().write(dir.path().string(), "model-a"))["resources"]["cuda_memory_peaks"];
+  CATCH_REQUIRE(peaks.is_array());
+  CATCH_REQUIRE(!peaks.empty());
+  CATCH_CHECK(peaks[0]["device"] == "cuda:0");
+  CATCH_CHECK(peaks[0]["peak_allocated_bytes"].get<uint64_t>() >= 4 * static_cast<uint64_t>(elements));
+  CATCH_CHECK(peaks[0]["peak_reserved_bytes"].get<uint64_t>() >= peaks[0]["peak_allocated_bytes"].get<uint64_t>());
 }
 
 CATCH_TEST_CASE("a failed atomic write leaves the earlier file as it was", "[results]") {
