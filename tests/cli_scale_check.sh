@@ -40,8 +40,10 @@ assert sorted(p.name for p in ckpt.glob("model-*.safetensors")) == ["model-00001
 assert (ckpt / "model.safetensors.index.json").is_file() and (ckpt / "tokenizer.json").is_file()
 stages = {s["case"]: s for s in model["stages"]}
 assert list(stages) == ["forward_check", "perplexity", "drift", "llama_sparse", "zero_shot", "few_shot", "kascade", "trace"], list(stages)
+assert doc["metrics"]["working_set_measured_from"] == "peak resident memory", doc["metrics"]
 for name, s in stages.items():
     assert s["wall_s"] > 0 and s["peak_rss_bytes"] > 50 * 2**20, (name, s)
+    assert "gpu_peak_allocated_bytes" not in s, (name, s)  # measured only when the stages run on a GPU
     assert any((work / "sc" / "results" / name / "tiny-llama").rglob("*.json")), f"{name} wrote no result"
 assert stages["llama_sparse"]["disk_bytes"] > 0 and stages["llama_sparse"]["timings_s"], stages["llama_sparse"]
 for name in ("perplexity", "drift", "llama_sparse", "kascade"):

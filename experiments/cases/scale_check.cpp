@@ -1,7 +1,8 @@
 // scale_check: before anyone rents a GPU, show that the paper presets fit. For each model it writes a
 // random-weight checkpoint with the exact config of a paper model (sharded as the Hub's copy), runs every
-// case of the paper on it on CPU for a few hundred tokens -- each in its own process, measuring wall time,
-// peak resident memory and the disk it writes -- then projects each paper preset onto a named GPU: memory
+// case of the paper on it for a few hundred tokens, on CPU (or, with --device cuda, on a GPU) -- each in
+// its own process, measuring wall time, peak resident memory (on a GPU also the peak bytes libtorch's CUDA
+// allocator held, from the result the case writes) and the disk it writes -- then projects each paper preset onto a named GPU: memory
 // (the bf16 weights plus the estimated working set, whose estimate is set beside what the CPU run measured),
 // disk, and time from FLOPs at an assumed utilisation: of the windows the cases run, and of the forward
 // passes that score the paper's task data as the task cases plan them. Projections are estimates and are
@@ -105,6 +106,17 @@ json project(const model_config& c, const scale_stage& s, const gpu_assumption& 
   return p;
 }
 
+// The peak bytes in live tensors on `device` that a case's result (`doc`, read from `path`) records
+// (result.h's `resources`).
+uint64_t cuda_peak_allocated(const json& doc, const std::string& path, const at::Device& device) {
+  const json peaks = doc.contains("resources") ? doc["resources"].value("cuda_memory_peaks", json()) : json();
+  const std::string name = fmt::format("cuda:{}", device.has_index() ? device.index() : 0);
+  if (peaks.is_array())
+    for (const json& p : peaks)
+      if (p.value("device", "") == name) return p.at("peak_allocated_bytes").get<uint64_t>();
+  fail("{}: records no CUDA memory peak for {} (resources.cuda_memory_peaks)", path, name);
+}
+
 std::string result_path_in_log(const std::string& log) {
   std::ifstream in(log);
   std::string found;
@@ -115,6 +127,7 @@ std::string result_path_in_log(const std::string& log) {
 
 void run_scale_check(const case_args& args) {
   const fs::path work = fs::absolute(args.get("work"));
+  const at::Device device = parse_device(args.get("device"));
   const std::string dtype = args.get("dtype"), out = args.get("out");
   const int64_t tokens = args.get_int("tokens");
   if (tokens < 64) fail("scale_check: --tokens must be at least 64, got {}", tokens);
@@ -136,7 +149,9 @@ void run_scale_check(const case_args& args) {
   doc.add_input_files("opt_tokenizer", opt_tok.files());
   const std::vector<paper_data> data =
       paper_workloads(configs, llama_tok, opt_tok, args.get_list("eval-data"), args.get("task-data"), doc);
-  doc.set_environment(describe_environment(at::Device(at::kCPU)));
+  doc.set_environment(describe_environment(device));
+  doc.metrics()["working_set_measured_from"] =
+      device.is_cuda() ? "peak_allocated_bytes of libtorch's CUDA allocator on " + device.str() : "peak resident memory";
   doc.metrics()["gpu"] = {{"name", gpu.name}, {"memory_gib", gpu.memory_gib}, {"bf16_dense_tflops", gpu.tflops},
                           {"assumed_utilisation", gpu.utilisation}};
 
@@ -174,12 +189,11 @@ void run_scale_check(const case_args& args) {
       std::vector<std::string> argv = {self, "run", s.case_name};
       argv.insert(argv.end(), s.options.begin(), s.options.end());
       for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
-               {"--model", dir.string()}, {"--device", "cpu"}, {"--dtype", dtype}, {"--out", (work / "results").string()}})
+               {"--model", dir.string()}, {"--device", device.str()}, {"--dtype", dtype}, {"--out", (work / "results").string()}})
         argv.insert(argv.end(), {option, value});
       std::string log = (logs / (s.case_name + ".log")).string();
       child_measure r = run_measured(argv, log);
       if (r.exit_code != 0) fail("scale_check: {} on {} failed (exit {}); its output is in {}", s.case_name, m.name, r.exit_code, log);
-      if (i == 0) baseline = r.peak_rss_bytes;
       doc.add_timing(m.name + " " + s.case_name, r.wall_s);
       json stage = {{"case", s.case_name},
                     {"options", s.options},
@@ -188,10 +202,18 @@ void run_scale_check(const case_args& args) {
                     {"disk_bytes", tree_bytes(work / "runs" / s.case_name / m.name) +
                                        tree_bytes(work / "results" / s.case_name / m.name)},
                     {"log", log}};
-      std::string result = result_path_in_log(log);
-      if (!result.empty()) stage["timings_s"] = read_json_file(result).value("timings_s", json::object());
+      const std::string result = result_path_in_log(log);
+      const json written = result.empty() ? json() : read_json_file(result);
+      if (!result.empty()) stage["timings_s"] = written.value("timings_s", json::object());
+      uint64_t peak = r.peak_rss_bytes;
+      if (device.is_cuda()) {
+        if (result.empty()) fail("scale_check: {} on {} wrote no result, so its GPU memory is unknown; its output is in {}", s.case_name, m.name, log);
+        peak = cuda_peak_allocated(written, result, device);
+        stage["gpu_peak_allocated_bytes"] = peak;
+      }
+      if (i == 0) baseline = peak;
       if (i > 0 && s.check.seqlen > 0) {
-        stage["working_bytes_measured"] = r.peak_rss_bytes > baseline ? r.peak_rss_bytes - baseline : 0;
+        stage["working_bytes_measured"] = peak > baseline ? peak - baseline : 0;
         stage["working_bytes_estimated"] =
             forward_working_bytes(c, s.check.batch, s.check.seqlen, elem, s.check.kept_hidden_states) + resident_bytes(s, elem);
       }
@@ -206,9 +228,12 @@ void run_scale_check(const case_args& args) {
       if (s.contains("working_bytes_measured"))
         working = fmt::format("  working set {:.0f} MiB (estimate {:.0f} MiB)", s["working_bytes_measured"].get<uint64_t>() / 1048576.0,
                               s["working_bytes_estimated"].get<uint64_t>() / 1048576.0);
-      std::cout << fmt::format("{:<14} {:<14} {:8.1f} s  peak RSS {:6.2f} GiB  disk {:8.1f} MiB{}\n", m.name,
+      std::string gpu_peak;
+      if (s.contains("gpu_peak_allocated_bytes"))
+        gpu_peak = fmt::format("  GPU peak {:6.2f} GiB", gib(s["gpu_peak_allocated_bytes"].get<uint64_t>()));
+      std::cout << fmt::format("{:<14} {:<14} {:8.1f} s  peak RSS {:6.2f} GiB{}  disk {:8.1f} MiB{}\n", m.name,
                                s["case"].get<std::string>(), s["wall_s"].get<double>(), gib(s["peak_rss_bytes"].get<uint64_t>()),
-                               s["disk_bytes"].get<uint64_t>() / 1048576.0, working);
+                               gpu_peak, s["disk_bytes"].get<uint64_t>() / 1048576.0, working);
     }
     for (const json& p : projected)
       std::cout << fmt::format("{:<14} {:<14} paper preset on {}: {:6.1f} GiB ({}), disk {:7.1f} GiB, {} (estimates)\n",
@@ -246,13 +271,14 @@ void run_scale_check(const case_args& args) {
 
 experiment_case scale_check_case() {
   return {"scale_check",
-          2,
-          "docs/paper.md: GPU memory, disk and time of each paper target (projected), checked on CPU stand-ins",
-          "write random-weight stand-ins of paper models, run every case on CPU, measure, project the paper presets",
+          3,
+          "docs/paper.md: GPU memory, disk and time of each paper target (projected), checked on CPU or GPU stand-ins",
+          "write random-weight stand-ins of paper models, run every case on them, measure, project the paper presets",
           {{"models", "Llama-3.2-3B,opt-1.3b", "paper model names (see docs/paper.md) or config.json paths to stand in for"},
            {"shards", "0", "safetensors shards to write (0: as the Hub's copy; 1 for a config.json path)"},
            {"tokens", "256", "tokens per window and document of the CPU runs"},
-           {"dtype", "bf16", "f32 or bf16 on the CPU"},
+           {"device", "cpu", "cpu, cuda or cuda:N: where the stand-ins' cases run (on a GPU each stage's CUDA memory peak is measured too)"},
+           {"dtype", "bf16", "f32 or bf16"},
            {"llama-tokenizer", "../shared/data/tokenizers/llama3-hf", "tokenizer copied into Llama stand-ins"},
            {"opt-tokenizer", "../shared/data/tokenizers/gpt2", "tokenizer copied into OPT stand-ins"},
            {"eval-data", "data/eval/wikitext-2-raw/wiki.test.raw,data/eval/c4/c4-validation-201to400.jsonl",

@@ -9,24 +9,29 @@
 #   split_gpu    multi_device_check.sh with the layers split over cuda:0 twice, against cuda:0 alone
 #   split_mixed  the same with the layers split over cpu and cuda:0
 #   trace        `harness run trace --device cuda`: one decode step's ops timed on the GPU (Perfetto JSON)
+#   scale        `harness run scale_check --device cuda` on paper-sized random-weight stand-ins (SCALE_MODELS,
+#                default Llama-3.2-3B,opt-1.3b; SCALE_TOKENS, default 2048, the paper's window): every case's
+#                wall time and peak CUDA memory on this GPU (needs the stand-ins' GBs of disk under WORK)
 # Usage: tests/gpu/run_gpu_checks.sh OUT_DIR
 # Environment: STEPS (the steps to run, default all, in the order above), PYTHON (python3), BUILD
 #   (build-gpu), CUDA_ARCH (90), RESULTS (results), BENCH_ARGS
 #   ("--repetitions 3 --min-time 0.1"), DEPS_ROOT (an extra prefix holding the C++ libraries the build
 #   needs, e.g. unpacked Debian packages; its pkg-config files are used with it as the sysroot; its fmt
 #   headers are moved aside and searched last, as /usr/include's are, so libtorch's own fmt comes first),
-#   HARNESS_SHARED (the shared fixtures folder, default ../shared beside the checkout), WORK (where the
-#   multi-device checks write their results, default OUT_DIR).
+#   HARNESS_SHARED (the shared folder: fixtures, tokenizers; default ../shared beside the checkout), WORK
+#   (where the multi-device checks and scale_check write their work, default OUT_DIR), TASK_DATA (the task
+#   data scale_check sizes its projections by, default HARNESS_SHARED/data/eval).
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 python=${PYTHON:-python3}
-build=${BUILD:-build-gpu}
-results=${RESULTS:-results}
-work=${WORK:-$out}
+build=$(realpath -m "${BUILD:-build-gpu}")
+results=$(realpath -m "${RESULTS:-results}")
+work=$(realpath -m "${WORK:-$out}")
+shared=${HARNESS_SHARED:-$src/../shared}
 failed=()
 
-steps=" ${STEPS:-build tests bench split_gpu split_mixed trace} "
+steps=" ${STEPS:-build tests bench split_gpu split_mixed trace scale} "
 
 step() {  # step NAME COMMAND...: runs COMMAND with its output in OUT_DIR/NAME.log (if NAME is in STEPS)
   local name=$1 t0=$SECONDS
@@ -105,6 +110,11 @@ export HARNESS_PYTHON=$python
 step split_gpu bash "$src/tests/gpu/multi_device_check.sh" "$build/tools/harness" "" cuda:0,cuda:0 cuda:0 "$work/split-gpu"
 step split_mixed bash "$src/tests/gpu/multi_device_check.sh" "$build/tools/harness" "" cpu,cuda:0 cuda:0 "$work/split-mixed"
 step trace "$build/tools/harness" run trace --device cuda --out "$results"
+in_checkout() { (cd "$src" && "$@"); }  # the stages read the shipped perplexity texts by relative paths
+step scale in_checkout "$build/tools/harness" run scale_check --device cuda \
+  --models "${SCALE_MODELS:-Llama-3.2-3B,opt-1.3b}" --tokens "${SCALE_TOKENS:-2048}" \
+  --llama-tokenizer "$shared/data/tokenizers/llama3-hf" --opt-tokenizer "$shared/data/tokenizers/gpt2" \
+  --task-data "${TASK_DATA:-$shared/data/eval}" --work "$work/scale" --out "$results"
 
 if ((${#failed[@]})); then
   echo "run_gpu_checks: FAILED: ${failed[*]}"
