@@ -46,6 +46,10 @@ for name, s in stages.items():
     assert "gpu_peak_allocated_bytes" not in s, (name, s)  # measured only when the stages run on a GPU
     assert any((work / "sc" / "results" / name / "tiny-llama").rglob("*.json")), f"{name} wrote no result"
 assert stages["llama_sparse"]["disk_bytes"] > 0 and stages["llama_sparse"]["timings_s"], stages["llama_sparse"]
+# The DejaVu stage's timed decode steps: the dense level and the predicted ones (oracle levels are not timed).
+decode = stages["llama_sparse"]["decode_steps"]
+assert [d["masks"] for d in decode] == ["dense", "predicted", "predicted"] and decode[0]["speedup"] == 1, decode
+assert all(d["step_s"] > 0 and d["context"] > 0 for d in decode), decode
 for name in ("perplexity", "drift", "llama_sparse", "kascade"):
     assert stages[name]["working_bytes_estimated"] > 0, name
 projected = {p["case"]: p for p in model["paper_projection"]}

@@ -117,6 +117,23 @@ uint64_t cuda_peak_allocated(const json& doc, const std::string& path, const at:
   fail("{}: records no CUDA memory peak for {} (resources.cuda_memory_peaks)", path, name);
 }
 
+// The DejaVu case's timed decode steps, one entry per timed level of its sweep (dejavu.cpp): median step
+// time, context and the speedup over the dense level of the same run.
+json timed_decode_steps(const json& sweep) {
+  json timed = json::array();
+  for (const json& level : sweep) {
+    const json step = level.value("decode_step_s", json());
+    if (!step.is_object()) continue;  // oracle levels are not timed
+    timed.push_back({{"masks", level.at("masks")},
+                     {"mlp_sparsity", level.at("mlp_sparsity")},
+                     {"head_sparsity", level.at("head_sparsity")},
+                     {"context", step.at("context")},
+                     {"step_s", step.at("value")},
+                     {"speedup", level.value("decode_speedup", json())}});
+  }
+  return timed;
+}
+
 std::string result_path_in_log(const std::string& log) {
   std::ifstream in(log);
   std::string found;
@@ -205,6 +222,8 @@ void run_scale_check(const case_args& args) {
       const std::string result = result_path_in_log(log);
       const json written = result.empty() ? json() : read_json_file(result);
       if (!result.empty()) stage["timings_s"] = written.value("timings_s", json::object());
+      if (written.contains("metrics") && written["metrics"].contains("sparse_inference"))
+        stage["decode_steps"] = timed_decode_steps(written["metrics"]["sparse_inference"]);
       uint64_t peak = r.peak_rss_bytes;
       if (device.is_cuda()) {
         if (result.empty()) fail("scale_check: {} on {} wrote no result, so its GPU memory is unknown; its output is in {}", s.case_name, m.name, log);
@@ -271,7 +290,7 @@ void run_scale_check(const case_args& args) {
 
 experiment_case scale_check_case() {
   return {"scale_check",
-          3,
+          4,
           "docs/paper.md: GPU memory, disk and time of each paper target (projected), checked on CPU or GPU stand-ins",
           "write random-weight stand-ins of paper models, run every case on them, measure, project the paper presets",
           {{"models", "Llama-3.2-3B,opt-1.3b", "paper model names (see docs/paper.md) or config.json paths to stand in for"},

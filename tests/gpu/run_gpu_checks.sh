@@ -70,22 +70,28 @@ configure_and_build() {
     cmake --build "$build" -j "$(nproc)" --target harness harness_tests bench_gpu_kernels -- "${keep_going[@]}"
 }
 
-gpu_tests() {
-  # torch 2.11.0's libtorch.so (the PyPI wheel) exports its own copy of std::filesystem, whose
-  # remove_all(path, error_code&) jumps to address 0; the dynamic linker binds the tests' temporary-folder
-  # cleanup to it ahead of libstdc++'s. libtorch 2.14.1 (scripts/requirements.txt) exports none. Where
-  # the tests' libtorch exports them, libstdc++ is preloaded so that its own definitions come first.
-  local libtorch preload=()
-  libtorch=$(ldd "$build/tests/harness_tests" | awk '$1 == "libtorch.so" { print $3 }')
+# torch 2.11.0's libtorch.so (the PyPI wheel) exports its own copy of std::filesystem, whose
+# remove_all(path, error_code&) jumps to address 0; the dynamic linker binds the programs' calls (the tests'
+# temporary-folder cleanup, scale_check removing its stand-ins) to it ahead of libstdc++'s. libtorch 2.14.1
+# (scripts/requirements.txt) exports none. Where the built harness's libtorch exports them, libstdc++ is
+# preloaded for every later step so that its own definitions come first.
+preload_libstdcxx_if_libtorch_exports_filesystem() {
+  [ -x "$build/tools/harness" ] || return 0
+  local libtorch
+  libtorch=$(ldd "$build/tools/harness" | awk '$1 == "libtorch.so" { print $3 }')
   # (grep reads all of nm's output: with -q it would stop early and, under pipefail, nm's SIGPIPE would
-  # make the test fail.)
+  # make the check fail.)
   if nm -D --defined-only "$libtorch" 2> /dev/null | grep "_ZNSt10filesystem" > /dev/null; then
-    echo "note: $libtorch exports std::filesystem symbols: preloading libstdc++"
-    preload=(env "LD_PRELOAD=$(c++ -print-file-name=libstdc++.so.6)")
+    echo "note: $libtorch exports std::filesystem symbols: preloading libstdc++ for the steps after the build"
+    LD_PRELOAD=$(c++ -print-file-name=libstdc++.so.6)
+    export LD_PRELOAD
   fi
+}
+
+gpu_tests() {
   local log rc
   log=$(mktemp)
-  (cd "$build/tests" && "${preload[@]}" ./harness_tests "[cuda],[speed_path],[placement]" --durations yes) > "$log" 2>&1
+  (cd "$build/tests" && ./harness_tests "[cuda],[speed_path],[placement]" --durations yes) > "$log" 2>&1
   rc=$?
   cat "$log"
   # A CUDA test that found no GPU warns and returns: here that is a failure.
@@ -102,6 +108,7 @@ c++ --version | head -n 1; nvcc --version | tail -n 1; nproc
 # DEPS_ROOT's libraries, for the build's tools (pkgconf) and for every program it builds.
 [ -n "${DEPS_ROOT:-}" ] && export LD_LIBRARY_PATH=$DEPS_ROOT/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 step build configure_and_build
+preload_libstdcxx_if_libtorch_exports_filesystem
 step tests gpu_tests
 # shellcheck disable=SC2086
 step bench "$build/tools/harness" run bench --suite bench_gpu_kernels ${BENCH_ARGS:---repetitions 3 --min-time 0.1} \
