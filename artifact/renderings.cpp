@@ -43,7 +43,7 @@ const std::vector<rendering>& all_renderings() {
   return list;
 }
 
-const rendering& find_rendering(const std::string& name, const std::string& kind) {
+const rendering& find_rendering(std::string_view name, std::string_view kind) {
   std::vector<std::string> names;
   for (const rendering& r : all_renderings()) {
     if (!kind.empty() && r.kind != kind) continue;

@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "artifact/figure_doc.h"
@@ -27,7 +28,7 @@ const std::vector<rendering>& all_renderings();
 
 // The rendering called `name`; unknown: an error listing the names of `kind` ("table", "figure" or
 // "" for both).
-const rendering& find_rendering(const std::string& name, const std::string& kind = "");
+const rendering& find_rendering(std::string_view name, std::string_view kind = "");
 
 // The builders the registry names (paper_tables.cpp, paper_figures.cpp).
 table_doc recall_table(const render_input& in);

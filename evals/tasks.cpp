@@ -234,7 +234,7 @@ const std::vector<task_spec>& all_tasks() {
   return tasks;
 }
 
-const task_spec& find_task(const std::string& name) {
+const task_spec& find_task(std::string_view name) {
   std::string known;
   for (const task_spec& t : all_tasks()) {
     if (t.name == name) return t;

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace harness {
@@ -35,7 +36,7 @@ struct task_spec {
 };
 
 const std::vector<task_spec>& all_tasks();
-const task_spec& find_task(const std::string& name);
+const task_spec& find_task(std::string_view name);
 // The zero-shot and few-shot suites of the issue.
 std::vector<std::string> zero_shot_suite();
 std::vector<std::string> few_shot_suite();

@@ -14,7 +14,7 @@ const std::vector<experiment_case>& all_cases() {
   return cases;
 }
 
-const experiment_case& find_case(const std::string& name) {
+const experiment_case& find_case(std::string_view name) {
   for (const auto& c : all_cases())
     if (c.name == name) return c;
   fail("unknown case '{}' (see `harness list`)", name);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace harness {
@@ -47,7 +48,7 @@ struct experiment_case {
 };
 
 const std::vector<experiment_case>& all_cases();
-const experiment_case& find_case(const std::string& name);
+const experiment_case& find_case(std::string_view name);
 // Checks `given` against the case's options and fills in the defaults (then the --preset's values, if
 // one is given, then the options given).
 case_args resolve_args(const experiment_case& c, const std::map<std::string, std::string>& given);

@@ -17,7 +17,7 @@ std::string json_type(const nlohmann::json& spec, const std::string& where) {
   return json_string(spec, "type", where);
 }
 
-const nlohmann::json& json_field(const nlohmann::json& spec, const char* name, const std::string& where) {
+const nlohmann::json& json_field(const nlohmann::json& spec, const char* name, std::string_view where) {
   const nlohmann::json* v = find_field(spec, name);
   if (!v) fail("{}: missing field '{}'", where, name);
   return *v;

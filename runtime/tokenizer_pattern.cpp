@@ -6,8 +6,9 @@ namespace harness {
 
 tokenizer_pattern::tokenizer_pattern(const nlohmann::json& spec, const std::string& where) {
   if (spec.is_object() && spec.size() == 1 && spec.begin().value().is_string()) {
-    const std::string& kind = spec.begin().key();
-    const std::string& value = spec.begin().value().get_ref<const std::string&>();
+    const auto entry = spec.begin();
+    const std::string& kind = entry.key();
+    const std::string& value = entry.value().get_ref<const std::string&>();
     if (kind == "String") {
       if (value.empty()) fail("{}: empty String pattern", where);
       literal_ = value;
