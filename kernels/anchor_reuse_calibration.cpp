@@ -11,8 +11,9 @@ namespace harness {
 at::Tensor attention_probs(const at::Tensor& q, const at::Tensor& k, const at::Tensor& mask, double score_scale) {
   int64_t groups = q.size(1) / k.size(1);
   at::Tensor keys = groups == 1 ? k : k.repeat_interleave(groups, 1);                    // [B, H, S, hd]
-  at::Tensor scores = at::matmul(q, keys.transpose(2, 3)).to(at::kFloat) * score_scale;  // [B, H, T, S]
-  return at::softmax(scores + mask.to(at::kFloat), -1);
+  at::Tensor scores = at::matmul(q, keys.transpose(2, 3)).to(at::kFloat);  // [B, H, T, S]
+  scores.mul_(score_scale).add_(mask.to(at::kFloat));  // in place: one [B, H, T, S] float tensor fewer at a time
+  return at::softmax(scores, -1);
 }
 
 layer_selections select_query_tiles(const at::Tensor& probs, const at::Tensor& positions, int64_t tile,
@@ -122,12 +123,13 @@ at::Tensor anchor_reuse_masks::key_keep(int64_t layer, const at::Tensor& q, cons
     at::Tensor probs = attention_probs(q, k, mask, score_scale).permute({0, 2, 1, 3}).reshape({-1, heads, s});
     at::Tensor positions = at::arange(s - t, s, at::TensorOptions().dtype(at::kLong).device(q.device())).repeat({batch});
     at::Tensor tiles = select_query_tiles(probs, positions, tile, schedule_.top_k).keep;  // [B*T, H, nt]
-    at::Tensor keys = tiles.repeat_interleave(tile, -1).narrow(-1, 0, s);                 // [B*T, H, S]
-    anchor_keep_[layer] = keys.view({batch, t, heads, s}).permute({0, 2, 1, 3});          // [B, H, T, S]
+    anchor_tiles_[layer] = tiles.view({batch, t, heads, -1}).permute({0, 2, 1, 3});        // [B, H, T, nt]
   } else {
     const reuse_layer& r = schedule_.reuse.at(layer);
     at::Tensor map = at::tensor(r.head_map, at::kLong).to(q.device());
-    keep = anchor_keep_.at(r.anchor).to(q.device()).index_select(1, map);  // [B, H, T, S]; the anchor's layer may be on another device
+    // The anchor's layer may be on another device.
+    at::Tensor tiles = anchor_tiles_.at(r.anchor).to(q.device()).index_select(1, map);  // [B, H, T, nt]
+    keep = tiles.repeat_interleave(tile, -1).narrow(-1, 0, s);                          // [B, H, T, S]
   }
   auto& [attended, all] = counts_[layer];
   all += visible.sum().item<double>();

@@ -87,7 +87,9 @@ class anchor_reuse_masks final : public mask_source {
 
  private:
   anchor_reuse_schedule schedule_;
-  std::map<int64_t, at::Tensor> anchor_keep_;  // anchor layer -> key keep [B, H, T, S] of the current pass
+  // anchor layer -> the tiles each head kept per query in the current pass [B, H, T, nt] (kept per tile,
+  // not per key: a tile's worth smaller; reuse layers expand them to keys)
+  std::map<int64_t, at::Tensor> anchor_tiles_;
   std::map<int64_t, std::pair<double, double>> counts_;  // layer -> (attended, visible) (query, head, key)s
 };
 
