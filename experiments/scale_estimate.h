@@ -24,8 +24,13 @@ double forward_flops_per_token(const model_config& c, double context);
 // `elem_bytes`: the residual stream, the bigger of one layer's transients (norm, Q/K/V/O, the MLP's
 // three ffn-wide tensors, and the [B, H, T, T] scores and probabilities of non-fused attention) and the
 // head's (logits, and a float32 log-softmax of them), plus `kept_hidden_states` [B, T, d] tensors an
-// observer keeps (e.g. drift keeps L + 1).
+// observer keeps (e.g. drift keeps L + 1). With `anchor_reuse_tile` > 0, a forward through anchor/reuse
+// key masks of that tile size (kernels/anchor_reuse_calibration.h, the kascade case): a reuse layer's
+// attention also holds its key mask as bools (the mask and its visible part) and as an additive mask of
+// `elem_bytes`, all [B, H, T, T]; an anchor layer first computes float32 probabilities and a copy of them
+// (8 bytes per score); and every layer's chosen tiles [B, H, T, T/tile] are kept (an upper bound: only
+// anchors keep theirs).
 uint64_t forward_working_bytes(const model_config& c, int64_t batch, int64_t seqlen, int64_t elem_bytes,
-                               int64_t kept_hidden_states = 0);
+                               int64_t kept_hidden_states = 0, int64_t anchor_reuse_tile = 0);
 
 }  // namespace harness

@@ -16,6 +16,7 @@ constexpr int64_t dejavu_mlp_inputs = 6, dejavu_head_inputs = 5;  // mlp_in, att
 constexpr int64_t dejavu_mlp_levels = 5, dejavu_head_levels = 2, dejavu_mask_kinds = 2;
 constexpr double dejavu_test_fraction = 0.05;
 constexpr int64_t kascade_seqlen = 512, kascade_windows = 4 + 2 * 16;  // calibration, then dense and sparse
+constexpr int64_t kascade_tile = 16;  // kascade.cpp's default --tile (scale_check leaves it)
 constexpr int64_t task_batch = 8;
 
 std::string str(int64_t v) { return std::to_string(v); }
@@ -122,9 +123,9 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   scale_stage kascade = stage("kascade",
                       {"--seq-len", t, "--calibration-windows", "1", "--eval-windows", "1", "--batch", "1", "--top-k",
                        str(top_k), "--sample-stride", str(std::max<int64_t>(1, tokens / 8))},
-                      {1, tokens, 0});
+                      {1, tokens, 0, kascade_tile});
   kascade.in_paper = true;
-  kascade.paper = {paper_batch, kascade_seqlen, 0};
+  kascade.paper = {paper_batch, kascade_seqlen, 0, kascade_tile};
   kascade.paper_forward_tokens = static_cast<double>(kascade_windows * kascade_seqlen);
   kascade.paper_context = (kascade_seqlen + 1) / 2.0;
   kascade.projection_note = "time, a FLOP lower bound: calibration and evaluation forward passes";

@@ -108,6 +108,21 @@ CATCH_TEST_CASE("scale estimate: the working set grows with the batch and quadra
   CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 29) - one == 29ull * 2048 * 3072 * 2);
 }
 
+CATCH_TEST_CASE("scale estimate: anchor/reuse masks add their key masks to attention and keep every layer's tiles", "[scale]") {
+  // A config whose attention is the largest transient, so that the added bytes show in the total.
+  model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
+  c.vocab_size = 1000;
+  const uint64_t scores = 24ull * 2048 * 2048, tiles_kept = 28ull * 24 * 2048 * (2048 / 16);
+  // bf16: a reuse layer's bool mask, its visible part and the bf16 additive mask, 4 bytes per score beside the
+  // 4 of scores and probabilities; the anchor layer's 8 bytes of float32 probabilities are no more than that.
+  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 0, 16) - forward_working_bytes(c, 1, 2048, 2) ==
+                4 * scores + tiles_kept);
+  // float32: the reuse layer's 6 bytes more per score; a partial last tile counts whole.
+  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 4, 0, 16) - forward_working_bytes(c, 1, 2048, 4) == 6 * scores + tiles_kept);
+  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 0, 3000) - forward_working_bytes(c, 1, 2048, 2) ==
+                4 * scores + 28ull * 24 * 2048);
+}
+
 CATCH_TEST_CASE("synthetic checkpoint: shards load to the same model as one file", "[scale]") {
   test::temp_dir one("scale-one"), three("scale-three");
   write_synthetic_llama(one.path().string(), tiny_llama(false), at::kFloat, 7);
