@@ -1,12 +1,12 @@
 // scale_check: before anyone rents a GPU, show that the paper presets fit. For each model it writes a
 // random-weight checkpoint with the exact config of a paper model (sharded as the Hub's copy), runs every
 // case of the paper on it for a few hundred tokens, on CPU (or, with --device cuda, on a GPU) -- each in
-// its own process, measuring wall time, peak resident memory (on a GPU also the peak bytes libtorch's CUDA
-// allocator held, from the result the case writes) and the disk it writes -- then projects each paper preset onto a named GPU: memory
-// (the bf16 weights plus the estimated working set, whose estimate is set beside what the CPU run measured),
-// disk, and time from FLOPs at an assumed utilisation: of the windows the cases run, and of the forward
-// passes that score the paper's task data as the task cases plan them. Projections are estimates and are
-// labelled so.
+// its own process, measuring wall time, peak resident memory (on a GPU also the peak bytes libtorch's
+// CUDA allocator held, from the result the case writes) and the disk it writes -- then projects each
+// paper preset onto a named GPU: memory (the bf16 weights plus the estimated working set, whose estimate
+// is set beside what the run measured), disk, and time from FLOPs at an assumed utilisation: of the
+// windows the cases run, and of the forward passes that score the paper's task data as the task cases
+// plan them. Projections are estimates and are labelled so.
 #include <malloc.h>
 
 #include <chrono>
@@ -297,7 +297,7 @@ experiment_case scale_check_case() {
           "write random-weight stand-ins of paper models, run every case on them, measure, project the paper presets",
           {{"models", "Llama-3.2-3B,opt-1.3b", "paper model names (see docs/paper.md) or config.json paths to stand in for"},
            {"shards", "0", "safetensors shards to write (0: as the Hub's copy; 1 for a config.json path)"},
-           {"tokens", "256", "tokens per window and document of the CPU runs"},
+           {"tokens", "256", "tokens per window and document of the stand-ins' runs"},
            {"device", "cpu", "cpu, cuda or cuda:N: where the stand-ins' cases run (on a GPU each stage's CUDA memory peak is measured too)"},
            {"dtype", "bf16", "f32 or bf16"},
            {"llama-tokenizer", "../shared/data/tokenizers/llama3-hf", "tokenizer copied into Llama stand-ins"},
