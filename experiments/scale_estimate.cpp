@@ -34,25 +34,26 @@ double forward_flops(const model_config& c, double positions, double keys, doubl
 
 double forward_flops_per_token(const model_config& c, double context) { return forward_flops(c, 1, context, 1); }
 
-uint64_t forward_working_bytes(const model_config& c, int64_t batch, int64_t seqlen, int64_t elem_bytes,
-                               int64_t kept_hidden_states, int64_t anchor_reuse_tile) {
-  const uint64_t tokens = static_cast<uint64_t>(batch * seqlen), b = static_cast<uint64_t>(elem_bytes);
+uint64_t forward_working_bytes(const model_config& c, const forward_shape& shape, int64_t elem_bytes) {
+  const uint64_t batch = static_cast<uint64_t>(shape.batch), t = static_cast<uint64_t>(shape.seqlen);
+  const uint64_t tokens = batch * t, b = static_cast<uint64_t>(elem_bytes);
   const uint64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
   const uint64_t q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
-  const uint64_t scores = static_cast<uint64_t>(batch) * c.num_heads * seqlen * seqlen;  // [B, H, T, T]
-  uint64_t bytes_per_score = 2 * b;                                             // scores, probs
-  uint64_t kept = static_cast<uint64_t>(kept_hidden_states) * tokens * d * b;
-  if (anchor_reuse_tile > 0) {
+  const uint64_t scores = batch * c.num_heads * t * t;  // [B, H, T, T]
+  // Per score at the softmax: the scores, the float32 probabilities and (below float32) their conversion.
+  uint64_t bytes_per_score = b < 4 ? 2 * b + 4 : 2 * b;
+  uint64_t kept = static_cast<uint64_t>(shape.kept_hidden_states) * tokens * d * b;
+  if (shape.anchor_reuse_tile > 0) {
     // A reuse layer adds its bool key mask, the mask's visible part and the additive mask; an anchor layer
     // computes float32 probabilities and a copy of them before its own attention.
     bytes_per_score = std::max(bytes_per_score + 2 + b, uint64_t{8});
-    const uint64_t tiles = (static_cast<uint64_t>(seqlen) + anchor_reuse_tile - 1) / anchor_reuse_tile;
-    kept += static_cast<uint64_t>(c.num_layers) * batch * c.num_heads * seqlen * tiles;  // every layer's tiles (bools)
+    const uint64_t tile = static_cast<uint64_t>(shape.anchor_reuse_tile), tiles = (t + tile - 1) / tile;
+    kept += static_cast<uint64_t>(c.num_layers) * batch * c.num_heads * t * tiles;  // every layer's tiles (bools)
   }
-  uint64_t residual = 2 * tokens * d * b;                                       // x and the block output
+  uint64_t residual = 2 * tokens * d * b;                                            // x and the block output
   uint64_t attention = tokens * (d + q + 2 * kv + q) * b + scores * bytes_per_score;  // norm, Q, K, V, context; scores
-  uint64_t mlp = tokens * (d + 3 * f) * b;                                      // norm, up/gate, activation
-  uint64_t head = tokens * v * (b + 2 * 4);                                     // logits, f32 log-softmax
+  uint64_t mlp = tokens * (d + 3 * f) * b;                                           // norm, up/gate, activation
+  uint64_t head = (shape.last_logits_only ? batch : tokens) * v * (b + 2 * 4);       // logits, f32 log-softmax
   return residual + std::max({attention, mlp, head}) + kept;
 }
 

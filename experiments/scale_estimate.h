@@ -20,17 +20,25 @@ double forward_flops(const model_config& c, double positions, double keys, doubl
 // (T + 1) / 2) and the LM head.
 double forward_flops_per_token(const model_config& c, double context);
 
+// One forward pass, as the working-set estimate sees it.
+struct forward_shape {
+  int64_t batch = 1;
+  int64_t seqlen = 0;
+  int64_t kept_hidden_states = 0;  // [B, T, d] tensors an observer keeps (e.g. drift keeps L + 1)
+  int64_t anchor_reuse_tile = 0;   // > 0: through anchor/reuse key masks of this tile size (kascade)
+  bool last_logits_only = false;   // the head runs at the last position only (drift)
+};
+
 // The largest working set of one forward of [batch, seqlen] tokens, beyond the weights, with elements of
-// `elem_bytes`: the residual stream, the bigger of one layer's transients (norm, Q/K/V/O, the MLP's
-// three ffn-wide tensors, and the [B, H, T, T] scores and probabilities of non-fused attention) and the
-// head's (logits, and a float32 log-softmax of them), plus `kept_hidden_states` [B, T, d] tensors an
-// observer keeps (e.g. drift keeps L + 1). With `anchor_reuse_tile` > 0, a forward through anchor/reuse
-// key masks of that tile size (kernels/anchor_reuse_calibration.h, the kascade case): a reuse layer's
-// attention also holds its key mask as bools (the mask and its visible part) and as an additive mask of
-// `elem_bytes`, all [B, H, T, T]; an anchor layer first computes float32 probabilities and a copy of them
-// (8 bytes per score); and every layer's chosen tiles [B, H, T, T/tile] are kept (an upper bound: only
-// anchors keep theirs).
-uint64_t forward_working_bytes(const model_config& c, int64_t batch, int64_t seqlen, int64_t elem_bytes,
-                               int64_t kept_hidden_states = 0, int64_t anchor_reuse_tile = 0);
+// `elem_bytes`: the residual stream, the bigger of one layer's transients (norm, Q/K/V/O, the MLP's three
+// ffn-wide tensors, and non-fused attention's [B, H, T, T] scores, scaled and masked scores, and
+// probabilities, which runtime/layers.cpp's softmax computes in float32 and converts back) and the head's
+// (logits, and a float32 log-softmax of them, at every position or at the last), plus the kept hidden
+// states. Through anchor/reuse key masks (kernels/anchor_reuse_calibration.h), a reuse layer's attention
+// also holds its key mask as bools (the mask and its visible part) and as an additive mask, all
+// [B, H, T, T]; an anchor layer first computes float32 probabilities and a copy of them (8 bytes per
+// score); and every layer's chosen tiles [B, H, T, T/tile] are kept (an upper bound: only anchors keep
+// theirs).
+uint64_t forward_working_bytes(const model_config& c, const forward_shape& shape, int64_t elem_bytes);
 
 }  // namespace harness

@@ -65,9 +65,9 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   stages.back().projection_note = "not a paper target (the DejaVu sweep scores the paper's perplexities)";
 
   scale_stage drift = stage("drift", {"--seqlen", t, "--docs", "2", "--bootstrap", "100", "--max-distance", "4"},
-                            {1, tokens, c.num_layers + 1});
+                            {1, tokens, c.num_layers + 1, 0, true});  // the head at the last position only
   drift.in_paper = true;
-  drift.paper = {1, paper_seqlen, c.num_layers + 1};
+  drift.paper = {1, paper_seqlen, c.num_layers + 1, 0, true};
   drift.paper_forward_tokens = drift_docs * paper_seqlen;
   drift.paper_context = window_context;
   drift.projection_note = "time, a FLOP lower bound: the forward passes";

@@ -8,16 +8,10 @@
 #include <vector>
 
 #include "experiments/paper_data.h"
+#include "experiments/scale_estimate.h"
 #include "runtime/model_config.h"
 
 namespace harness {
-
-struct forward_shape {
-  int64_t batch = 1;
-  int64_t seqlen = 0;
-  int64_t kept_hidden_states = 0;  // [B, T, d] tensors an observer keeps (scale_estimate.h)
-  int64_t anchor_reuse_tile = 0;   // > 0: through anchor/reuse key masks of this tile size (scale_estimate.h)
-};
 
 struct scale_stage {
   std::string case_name;

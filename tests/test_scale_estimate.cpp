@@ -101,11 +101,23 @@ CATCH_TEST_CASE("scale estimate: FLOPs per token count every layer matrix and th
 
 CATCH_TEST_CASE("scale estimate: the working set grows with the batch and quadratically in attention", "[scale]") {
   model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
-  uint64_t one = forward_working_bytes(c, 1, 2048, 2), four = forward_working_bytes(c, 4, 2048, 2);
+  uint64_t one = forward_working_bytes(c, {1, 2048}, 2), four = forward_working_bytes(c, {4, 2048}, 2);
   CATCH_REQUIRE(four == 4 * one);
   // At 2048 tokens the [B, H, T, T] scores and probabilities dominate one layer: 2 x 24 x 2048^2 x 2 bytes.
   CATCH_REQUIRE(one >= 2ull * 24 * 2048 * 2048 * 2);
-  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 29) - one == 29ull * 2048 * 3072 * 2);
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 29}, 2) - one == 29ull * 2048 * 3072 * 2);
+}
+
+CATCH_TEST_CASE("scale estimate: attention holds its scores and float32 probabilities and the head may run at one position", "[scale]") {
+  model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
+  const uint64_t tokens = 2048, scores = 24ull * 2048 * 2048;
+  const uint64_t residual = 2 * tokens * 3072 * 2, projections = tokens * (3072 + 3072 + 2 * 1024 + 3072) * 2;
+  // The head (logits and a float32 log-softmax at 2048 positions) is the largest transient ...
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048}, 2) == residual + tokens * 128256 * (2 + 8));
+  // ... unless it runs at the last position only: then attention is, with the bf16 scores, the float32
+  // probabilities and their bf16 copy (8 bytes per score); in float32, scores and probabilities (8 bytes).
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 0, true}, 2) == residual + projections + 8 * scores);
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 0, true}, 4) == 2 * residual + 2 * projections + 8 * scores);
 }
 
 CATCH_TEST_CASE("scale estimate: anchor/reuse masks add their key masks to attention and keep every layer's tiles", "[scale]") {
@@ -113,13 +125,12 @@ CATCH_TEST_CASE("scale estimate: anchor/reuse masks add their key masks to atten
   model_config c = parse_model_config(find_paper_model("Llama-3.2-3B").config, "Llama-3.2-3B");
   c.vocab_size = 1000;
   const uint64_t scores = 24ull * 2048 * 2048, tiles_kept = 28ull * 24 * 2048 * (2048 / 16);
-  // bf16: a reuse layer's bool mask, its visible part and the bf16 additive mask, 4 bytes per score beside the
-  // 4 of scores and probabilities; the anchor layer's 8 bytes of float32 probabilities are no more than that.
-  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 0, 16) - forward_working_bytes(c, 1, 2048, 2) ==
-                4 * scores + tiles_kept);
-  // float32: the reuse layer's 6 bytes more per score; a partial last tile counts whole.
-  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 4, 0, 16) - forward_working_bytes(c, 1, 2048, 4) == 6 * scores + tiles_kept);
-  CATCH_REQUIRE(forward_working_bytes(c, 1, 2048, 2, 0, 3000) - forward_working_bytes(c, 1, 2048, 2) ==
+  // A reuse layer's bool mask, its visible part and the additive mask: 4 bytes per score more in bf16
+  // (the anchor layer's 8 bytes of float32 probabilities are fewer than attention's own), 6 in float32.
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 16}, 2) - forward_working_bytes(c, {1, 2048}, 2) == 4 * scores + tiles_kept);
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 16}, 4) - forward_working_bytes(c, {1, 2048}, 4) == 6 * scores + tiles_kept);
+  // A partial last tile counts whole.
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 3000}, 2) - forward_working_bytes(c, {1, 2048}, 2) ==
                 4 * scores + 28ull * 24 * 2048);
 }
 

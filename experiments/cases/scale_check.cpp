@@ -82,9 +82,7 @@ uint64_t resident_bytes(const scale_stage& s, int64_t elem_bytes) {
 // The paper preset of one stage on the GPU: memory, disk and time (estimates).
 json project(const model_config& c, const scale_stage& s, const gpu_assumption& gpu, uint64_t checkpoint_bf16) {
   uint64_t weights = parameter_count(c) * 2;  // bf16
-  uint64_t memory = weights +
-                    forward_working_bytes(c, s.paper.batch, s.paper.seqlen, 2, s.paper.kept_hidden_states, s.paper.anchor_reuse_tile) +
-                    resident_bytes(s, 2);
+  uint64_t memory = weights + forward_working_bytes(c, s.paper, 2) + resident_bytes(s, 2);
   json p = {{"case", s.case_name},
             {"batch", s.paper.batch},
             {"seqlen", s.paper.seqlen},
@@ -234,9 +232,7 @@ void run_scale_check(const case_args& args) {
       if (i == 0) baseline = peak;
       if (i > 0 && s.check.seqlen > 0) {
         stage["working_bytes_measured"] = peak > baseline ? peak - baseline : 0;
-        stage["working_bytes_estimated"] =
-            forward_working_bytes(c, s.check.batch, s.check.seqlen, elem, s.check.kept_hidden_states, s.check.anchor_reuse_tile) +
-            resident_bytes(s, elem);
+        stage["working_bytes_estimated"] = forward_working_bytes(c, s.check, elem) + resident_bytes(s, elem);
       }
       measured.push_back(stage);
       if (s.in_paper) projected.push_back(project(c, s, gpu, parameter_count(c) * 2));
