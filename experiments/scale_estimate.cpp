@@ -40,8 +40,9 @@ uint64_t forward_working_bytes(const model_config& c, const forward_shape& shape
   const uint64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
   const uint64_t q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
   const uint64_t scores = batch * c.num_heads * t * t;  // [B, H, T, T]
-  // Per score at the softmax: the scores, the float32 probabilities and (below float32) their conversion.
-  uint64_t bytes_per_score = b < 4 ? 2 * b + 4 : 2 * b;
+  // Per score at the softmax: the scores and the float32 probabilities, and below float32 the scores'
+  // float32 copy the softmax makes first.
+  uint64_t bytes_per_score = b < 4 ? b + 8 : 2 * b;
   uint64_t kept = static_cast<uint64_t>(shape.kept_hidden_states) * tokens * d * b;
   if (shape.anchor_reuse_tile > 0) {
     // A reuse layer adds its bool key mask, the mask's visible part and the additive mask; an anchor layer

@@ -31,8 +31,8 @@ struct forward_shape {
 
 // The largest working set of one forward of [batch, seqlen] tokens, beyond the weights, with elements of
 // `elem_bytes`: the residual stream, the bigger of one layer's transients (norm, Q/K/V/O, the MLP's three
-// ffn-wide tensors, and non-fused attention's [B, H, T, T] scores, scaled and masked scores, and
-// probabilities, which runtime/layers.cpp's softmax computes in float32 and converts back) and the head's
+// ffn-wide tensors, and non-fused attention's [B, H, T, T] scores and probabilities, which
+// runtime/layers.cpp's softmax computes in float32 from a float32 copy of the scores) and the head's
 // (logits, and a float32 log-softmax of them, at every position or at the last), plus the kept hidden
 // states. Through anchor/reuse key masks (kernels/anchor_reuse_calibration.h), a reuse layer's attention
 // also holds its key mask as bools (the mask and its visible part) and as an additive mask, all

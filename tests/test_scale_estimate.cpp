@@ -115,8 +115,9 @@ CATCH_TEST_CASE("scale estimate: attention holds its scores and float32 probabil
   // The head (logits and a float32 log-softmax at 2048 positions) is the largest transient ...
   CATCH_REQUIRE(forward_working_bytes(c, {1, 2048}, 2) == residual + tokens * 128256 * (2 + 8));
   // ... unless it runs at the last position only: then attention is, with the bf16 scores, the float32
-  // probabilities and their bf16 copy (8 bytes per score); in float32, scores and probabilities (8 bytes).
-  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 0, true}, 2) == residual + projections + 8 * scores);
+  // copy of them the softmax makes and its float32 output (10 bytes per score); in float32, scores and
+  // probabilities (8 bytes).
+  CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 0, true}, 2) == residual + projections + 10 * scores);
   CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 0, true}, 4) == 2 * residual + 2 * projections + 8 * scores);
 }
 
@@ -126,7 +127,7 @@ CATCH_TEST_CASE("scale estimate: anchor/reuse masks add their key masks to atten
   c.vocab_size = 1000;
   const uint64_t scores = 24ull * 2048 * 2048, tiles_kept = 28ull * 24 * 2048 * (2048 / 16);
   // A reuse layer's bool mask, its visible part and the additive mask: 4 bytes per score more in bf16
-  // (the anchor layer's 8 bytes of float32 probabilities are fewer than attention's own), 6 in float32.
+  // (the anchor layer's 8 bytes of float32 probabilities are fewer than that), 6 in float32.
   CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 16}, 2) - forward_working_bytes(c, {1, 2048}, 2) == 4 * scores + tiles_kept);
   CATCH_REQUIRE(forward_working_bytes(c, {1, 2048, 0, 16}, 4) - forward_working_bytes(c, {1, 2048}, 4) == 6 * scores + tiles_kept);
   // A partial last tile counts whole.
