@@ -131,7 +131,8 @@ std::vector<scale_stage> scale_stages(const model_config& c, const std::string& 
   kascade.projection_note = "time, a FLOP lower bound: calibration and evaluation forward passes";
   stages.push_back(kascade);
 
-  stages.push_back(stage("trace", {"--context", str(tokens / 2), "--warmup", "1"}, {1, 1, 0}));
+  // Its largest forward is the prefill of the context (logits at the last position); the steps are one token.
+  stages.push_back(stage("trace", {"--context", str(tokens / 2), "--warmup", "1"}, {1, tokens / 2, 0, 0, true}));
   stages.back().resident_model_elements = kernel_copy_elements(c);
   stages.back().projection_note = "not a paper target";
   return stages;
