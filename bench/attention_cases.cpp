@@ -1,6 +1,35 @@
 #include "bench/attention_cases.h"
 
+#include <cmath>
+
 namespace harness::bench {
+
+decode_step random_decode_step(int64_t context, at::ScalarType dtype, at::Device device) {
+  auto on = at::TensorOptions().device(device);
+  decode_step s;
+  s.x = at::randn({1, attention_d}, on).to(dtype);
+  s.k_cache = at::randn({1, attention_kv_heads, context + 1, attention_hd}, on).to(dtype);
+  s.v_cache = at::randn({1, attention_kv_heads, context + 1, attention_hd}, on).to(dtype);
+  s.past = context;
+  s.score_scale = 1.0 / std::sqrt(static_cast<double>(attention_hd));
+  at::Tensor angle = at::rand({1, attention_hd / 2}, on) * 6.0;
+  s.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
+  s.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
+  return s;
+}
+
+double head_step_bytes(int64_t kept_heads, double kept_groups, int64_t length, at::ScalarType dtype) {
+  double rows = static_cast<double>(2 * kept_heads * attention_hd * attention_d) + 2.0 * kept_groups * attention_hd * attention_d;
+  double cache = 2.0 * kept_groups * static_cast<double>(length * attention_hd);
+  return (rows + cache) * static_cast<double>(at::elementSize(dtype));
+}
+
+double mean_kept_groups(const std::vector<at::Tensor>& kept_head_sets) {
+  double groups = 0;
+  for (const at::Tensor& set : kept_head_sets)
+    groups += static_cast<double>(kept_kv_groups(set.cpu(), attention_heads, attention_kv_heads).numel());
+  return groups / static_cast<double>(kept_head_sets.size());
+}
 
 at::Tensor dense_decode_attention(const head_sparse_attention_weights& w, const at::Tensor& o_proj,
                                   const decode_step& s) {

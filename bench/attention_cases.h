@@ -1,6 +1,6 @@
 // attention_cases.h: what the attention benchmarks (CPU and GPU) share: Llama-3.2-3B's attention shapes,
-// libtorch's dense decode attention (the baseline every sparse kernel is compared with), and random
-// reuse-layer tile selections.
+// a random decode step, libtorch's dense decode attention (the baseline every sparse kernel is compared
+// with), the bytes a head-sparse step reads, and random reuse-layer tile selections.
 #pragma once
 #include <vector>
 
@@ -14,6 +14,17 @@ namespace harness::bench {
 // Llama-3.2-3B: d 3072, 24 query heads in 8 KV groups, head dim 128; Kascade's tiles of 16 keys.
 constexpr int64_t attention_d = 3072, attention_heads = 24, attention_kv_heads = 8, attention_hd = 128,
                   attention_tile = 16;
+
+// A random decode step on `device` at `context` cached tokens: x [1, d], K/V caches [1, KV, context + 1, hd]
+// (the new token is written at position context), RoPE cos/sin [1, hd] of random angles. Draws x, the
+// caches and the angles, in that order.
+decode_step random_decode_step(int64_t context, at::ScalarType dtype, at::Device device);
+
+// Bytes a head-sparse step must read: Q and o_proj rows of the kept heads, K/V rows and `length` cached
+// rows of the kept groups.
+double head_step_bytes(int64_t kept_heads, double kept_groups, int64_t length, at::ScalarType dtype);
+// The mean number of KV groups that sets of kept query heads touch.
+double mean_kept_groups(const std::vector<at::Tensor>& kept_head_sets);
 
 // One dense decode step of the layer: Q/K/V projections of s.x ([1, d]), the new K/V written at position
 // s.past, attention over the cache (one matmul per KV group: no copy of the cache per query head, no

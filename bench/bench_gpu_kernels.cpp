@@ -135,26 +135,11 @@ head_case& get_head_case(at::ScalarType dtype, int64_t context) {
     c->w = prepare_head_sparse_attention(random_matrix(heads * hd, d_model, dtype),
                                          random_matrix(kv_heads * hd, d_model, dtype),
                                          random_matrix(kv_heads * hd, d_model, dtype), c->o_proj, heads, kv_heads);
-    auto on_gpu = at::TensorOptions().device(gpu);
-    c->step.x = at::randn({1, d_model}, on_gpu).to(dtype);
-    c->step.k_cache = at::randn({1, kv_heads, context + 1, hd}, on_gpu).to(dtype);
-    c->step.v_cache = at::randn({1, kv_heads, context + 1, hd}, on_gpu).to(dtype);
-    c->step.past = context;
-    c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    at::Tensor angle = at::rand({1, hd / 2}, on_gpu) * 6.0;
-    c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
-    c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
+    c->step = random_decode_step(context, dtype, gpu);
     c->dense_seconds =
         gpu_median_seconds([&] { benchmark::DoNotOptimize(dense_decode_attention(c->w, c->o_proj, c->step)); }, 30);
     return c;
   });
-}
-
-// Bytes a step must read: Q and o_proj rows of the kept heads, K/V rows and cache of the kept groups.
-double head_step_bytes(int64_t kept_heads, double kept_groups, int64_t length, at::ScalarType dtype) {
-  double rows = static_cast<double>(2 * kept_heads * hd * d_model) + 2.0 * kept_groups * hd * d_model;
-  double cache = 2.0 * kept_groups * static_cast<double>(length * hd);
-  return (rows + cache) * static_cast<double>(at::elementSize(dtype));
 }
 
 void bm_attn_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
@@ -170,9 +155,7 @@ void bm_attn_head_sparse(benchmark::State& state, at::ScalarType dtype, int64_t 
   head_case& c = get_head_case(dtype, context);
   int64_t kept = std::llround(static_cast<double>(heads) * (1.0 - sparsity));
   std::vector<at::Tensor> sets = random_kept_sets(heads, kept, set_count, gpu);
-  double groups = 0;
-  for (const at::Tensor& set : sets)
-    groups += static_cast<double>(kept_kv_groups(set.cpu(), heads, kv_heads).numel()) / set_count;
+  double groups = mean_kept_groups(sets);
   double seconds = gpu_timed_loop(state, [&](int64_t i) {
     benchmark::DoNotOptimize(head_sparse_attention_cuda(c.w, c.step, sets[i % set_count]));
   });

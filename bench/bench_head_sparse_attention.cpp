@@ -37,14 +37,7 @@ attention_case& get_case(at::ScalarType dtype, int64_t context) {
     c->o_proj = m(d, heads * hd);
     c->w = prepare_head_sparse_attention(m(heads * hd, d), m(kv_heads * hd, d), m(kv_heads * hd, d), c->o_proj, heads,
                                          kv_heads);
-    c->step.x = at::randn({1, d}).to(dtype);
-    c->step.k_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
-    c->step.v_cache = at::randn({1, kv_heads, context + 1, hd}).to(dtype);
-    c->step.past = context;
-    c->step.score_scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    at::Tensor angle = at::rand({1, hd / 2}) * 6.0;
-    c->step.cos = at::cat({angle.cos(), angle.cos()}, 1).to(dtype);
-    c->step.sin = at::cat({angle.sin(), angle.sin()}, 1).to(dtype);
+    c->step = random_decode_step(context, dtype, at::kCPU);
     c->dense_seconds =
         median_seconds([&] { benchmark::DoNotOptimize(dense_decode_attention(c->w, c->o_proj, c->step)); }, 30);
     at::Tensor all = at::arange(heads, at::kLong);
@@ -54,19 +47,12 @@ attention_case& get_case(at::ScalarType dtype, int64_t context) {
   });
 }
 
-// Bytes a step must read: Q and o_proj rows of the kept heads, K/V rows and cache of the kept groups.
-double step_bytes(int64_t kept_heads, int64_t kept_groups, int64_t length, at::ScalarType dtype) {
-  double rows = static_cast<double>(2 * kept_heads * hd * d + 2 * kept_groups * hd * d);
-  double cache = static_cast<double>(2 * kept_groups * length * hd);
-  return (rows + cache) * static_cast<double>(at::elementSize(dtype));
-}
-
 void bm_dense(benchmark::State& state, at::ScalarType dtype, int64_t context) {
   c10::NoGradGuard no_grad;
   attention_case& c = get_case(dtype, context);
   double seconds =
       timed_loop(state, [&](int64_t) { benchmark::DoNotOptimize(dense_decode_attention(c.w, c.o_proj, c.step)); });
-  state.counters["bytes_GBps"] = step_bytes(heads, kv_heads, context + 1, dtype) / seconds / 1e9;
+  state.counters["bytes_GBps"] = head_step_bytes(heads, kv_heads, context + 1, dtype) / seconds / 1e9;
   state.counters["read_bw_GBps"] = measured_read_bandwidth() / 1e9;
 }
 
@@ -75,9 +61,7 @@ void bm_sparse(benchmark::State& state, at::ScalarType dtype, int64_t context, d
   attention_case& c = get_case(dtype, context);
   int64_t kept = std::llround(static_cast<double>(heads) * (1.0 - sparsity));
   std::vector<at::Tensor> sets = random_kept_sets(heads, kept, kept_set_count);
-  double groups = 0;
-  for (const at::Tensor& set : sets)
-    groups += static_cast<double>(kept_kv_groups(set, heads, kv_heads).numel()) / kept_set_count;
+  double groups = mean_kept_groups(sets);
   double seconds = timed_loop(state, [&](int64_t i) {
     benchmark::DoNotOptimize(head_sparse_attention_cpu(c.w, c.step, sets[i % kept_set_count]));
   });
@@ -85,7 +69,7 @@ void bm_sparse(benchmark::State& state, at::ScalarType dtype, int64_t context, d
   state.counters["speedup"] = c.dense_seconds / seconds;
   state.counters["speedup_vs_all_kept"] = c.all_kept_seconds / seconds;
   state.counters["bytes_GBps"] =
-      step_bytes(kept, std::llround(groups), context + 1, dtype) / seconds / 1e9;
+      head_step_bytes(kept, static_cast<double>(std::llround(groups)), context + 1, dtype) / seconds / 1e9;
   state.counters["dense_us"] = c.dense_seconds * 1e6;
 }
 
